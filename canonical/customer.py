@@ -1,0 +1,25 @@
+"""Customers as the ERP knows them: status and credit decide whether an order may be accepted."""
+
+from typing import Literal
+
+import msgspec
+
+from canonical.address import Address
+from canonical.money import Money
+from canonical.tenancy import TenantId
+
+__all__ = ["Customer", "CustomerStatus"]
+
+CustomerStatus = Literal["active", "credit_hold", "blocked"]
+
+
+class Customer(msgspec.Struct, kw_only=True):
+    customer_id: str
+    tenant: TenantId
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    status: CustomerStatus = "active"
+    credit_limit: Money | None = None
+    tax_exempt: bool = False
+    default_address: Address | None = None

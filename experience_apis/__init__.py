@@ -1,0 +1,1 @@
+"""Experience APIs: data shaped for one audience (storefronts, Shopify, the service portal)."""

@@ -1,0 +1,30 @@
+"""Builds the storefront experience API."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from experience_apis.storefront.controllers import AvailabilityController
+from service_kit.app import ApiVersion, ServiceDefinition, ServiceRuntime, create_service_app
+
+__all__ = ["SERVICE", "create_app"]
+
+
+def create_app(runtime: ServiceRuntime) -> Litestar:
+    return create_service_app(
+        name="storefront",
+        runtime=runtime,
+        route_handlers=[AvailabilityController],
+        title="Omnigate storefront experience API",
+        description="Availability shaped for storefront pages.",
+        uses_database=False,
+    )
+
+
+SERVICE = ServiceDefinition(
+    name="storefront",
+    layer="experience",
+    create_app=create_app,
+    apis=(ApiVersion("storefront", 1),),
+    default_port=8301,
+)

@@ -1,0 +1,40 @@
+"""Builds the gateway."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.datastructures import State
+
+from gateway.controllers import ProxyController
+from gateway.routes import DEFAULT_ROUTES, RouteTable
+from service_kit.app import ServiceDefinition, ServiceRuntime, create_service_app
+from service_kit.health import ReadinessCheck
+from service_kit.problems import raise_for_upstream
+
+__all__ = ["SERVICE", "create_app"]
+
+
+def _upstream_ready(name: str) -> ReadinessCheck:
+    async def probe(state: State) -> None:
+        response = await state.clients.get(name).get("/ready", timeout=2.0)
+        raise_for_upstream(response, upstream=name)
+
+    return ReadinessCheck(name, probe)
+
+
+def create_app(runtime: ServiceRuntime) -> Litestar:
+    table = RouteTable(DEFAULT_ROUTES)
+    app = create_service_app(
+        name="gateway",
+        runtime=runtime,
+        route_handlers=[ProxyController],
+        title="Omnigate gateway",
+        uses_database=False,
+        readiness_checks=[_upstream_ready(name) for name in table.upstreams],
+        health_checks_readiness=True,
+    )
+    app.state.update(route_table=table, anonymous_tenant=runtime.settings.tenant)
+    return app
+
+
+SERVICE = ServiceDefinition(name="gateway", layer="gateway", create_app=create_app, default_port=8000)

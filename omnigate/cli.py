@@ -1,0 +1,153 @@
+"""``omnigate``: run the product, one service, migrations, seeds, contracts and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from omnigate import contracts, migrations
+from omnigate.catalog import SERVICES, get_service
+from omnigate.demo import seed_demo
+from omnigate.runtime import build_bus, serve_embedded, serve_one
+from service_kit.settings import ConfigurationError, Settings
+
+__all__ = ["main"]
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings.from_env(**{k: v for k, v in overrides.items() if v is not None})
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """Omnigate: retail integration middleware."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (OMNIGATE_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Gateway port (OMNIGATE_PORT, default 8000).")
+@click.option("--seed/--no-seed", default=True, show_default=True, help="Load demo data into empty databases.")
+def up(host: str | None, port: int | None, seed: bool) -> None:
+    """Run the whole product in one process: SQLite, in-memory bus, gateway on 127.0.0.1:8000."""
+    settings = _settings(host=host, port=port)
+    migrations.upgrade(settings)
+    if seed:
+        seeded = asyncio.run(seed_demo(settings))
+        if any(seeded.values()):
+            click.echo(f"seeded demo data into: {', '.join(n for n, done in seeded.items() if done)}", err=True)
+    asyncio.run(serve_embedded(settings))
+
+
+@main.command()
+@click.argument("name", type=click.Choice([s.name for s in SERVICES]))
+@click.option("--host", default=None, help="Interface to bind (OMNIGATE_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: the service's own, see `omnigate services`).")
+def serve(name: str, host: str | None, port: int | None) -> None:
+    """Run one service alone, pointed at its database and Redis by OMNIGATE_* variables."""
+    settings = _settings(host=host, port=port or get_service(name).default_port)
+    asyncio.run(serve_one(name, settings))
+
+
+@main.command()
+def services() -> None:
+    """List the services with their layer, default port and published APIs."""
+    for service in SERVICES:
+        apis = " ".join(api.prefix for api in service.apis) or "-"
+        click.echo(f"{service.name:<12} {service.layer:<11} {service.default_port:<6} {apis}")
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (one Alembic branch per service)."""
+
+
+@db.command("upgrade")
+@click.option("--service", "names", multiple=True, help="Only these services (default: all with a database).")
+def db_upgrade(names: tuple[str, ...]) -> None:
+    """Migrate each service's own database to its latest revision."""
+    migrations.upgrade(_settings(), names or None)
+
+
+@db.command("downgrade")
+@click.option("--service", "name", required=True, help="The service whose database to downgrade.")
+@click.argument("revision")
+def db_downgrade(name: str, revision: str) -> None:
+    """Take one service's database back to REVISION (``base`` drops its tables)."""
+    migrations.downgrade(_settings(), name, revision)
+
+
+@main.command()
+@click.option("--tenant", default="demo", show_default=True)
+def seed(tenant: str) -> None:
+    """Load demo data into empty databases (the running services announce it through their outboxes)."""
+    result = asyncio.run(seed_demo(_settings(), tenant))
+    click.echo(json.dumps(result))
+
+
+@main.group()
+def openapi() -> None:
+    """Published OpenAPI contracts."""
+
+
+@openapi.command("export")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("openapi"), show_default=True)
+@click.option("--check", is_flag=True, help="Fail if the committed contracts differ from the code.")
+def openapi_export(out: Path, check: bool) -> None:
+    """Write openapi/{api}.v{major}.json for every API, and the canonical JSON Schemas."""
+    if check:
+        stale = contracts.stale_contracts(out)
+        if stale:
+            raise click.ClickException(f"stale contracts (run `omnigate openapi export`): {', '.join(stale)}")
+        click.echo("contracts are up to date")
+        return
+    for path in contracts.export_contracts(out):
+        click.echo(str(path))
+
+
+@main.group()
+def events() -> None:
+    """Inspect and replay dead-lettered events (needs the bus the services use: OMNIGATE_REDIS_URL)."""
+
+
+@events.command("dead-letters")
+@click.argument("stream")
+@click.option("--count", type=int, default=100, show_default=True)
+def dead_letters(stream: str, count: int) -> None:
+    """Print STREAM's dead letters, one JSON object per line."""
+
+    async def _run() -> None:
+        import msgspec
+
+        bus = build_bus(_settings())
+        try:
+            for dead in await bus.dead_letters(stream, count=count):
+                sys.stdout.write(msgspec.json.encode(dead).decode() + "\n")
+        finally:
+            await bus.aclose()
+
+    asyncio.run(_run())
+
+
+@events.command("replay")
+@click.argument("stream")
+@click.argument("dead_letter_id")
+def replay(stream: str, dead_letter_id: str) -> None:
+    """Publish a dead letter to STREAM again (consumers dedupe, so replaying is safe)."""
+
+    async def _run() -> str:
+        bus = build_bus(_settings())
+        try:
+            return await bus.replay(stream, dead_letter_id)
+        except KeyError as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            await bus.aclose()
+
+    click.echo(asyncio.run(_run()))

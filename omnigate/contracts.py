@@ -1,0 +1,63 @@
+"""The published contracts: one OpenAPI document per API and major version, plus the canonical schemas."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from canonical.schema import canonical_json_schema
+from omnigate.catalog import SERVICES
+from service_kit.app import ServiceRuntime
+from service_kit.events.bus import InMemoryEventBus
+from service_kit.http.registry import ServiceRegistry
+from service_kit.settings import Settings
+
+__all__ = ["CANONICAL_SCHEMA_FILE", "build_contracts", "export_contracts", "stale_contracts"]
+
+CANONICAL_SCHEMA_FILE = "canonical.schema.json"
+PUBLIC_SERVER = "http://127.0.0.1:8000"
+
+
+def build_contracts() -> dict[str, dict[str, Any]]:
+    """File name → document, generated from the apps themselves (never written by hand)."""
+    runtime = ServiceRuntime(settings=Settings(), registry=ServiceRegistry(), bus=InMemoryEventBus())
+    documents: dict[str, dict[str, Any]] = {}
+    for service in SERVICES:
+        if not service.apis:
+            continue
+        schema = service.create_app(runtime).openapi_schema.to_schema()
+        for api in service.apis:
+            document = json.loads(json.dumps(schema))
+            document["paths"] = {
+                path: item for path, item in schema.get("paths", {}).items() if path.startswith(api.prefix)
+            }
+            document["info"]["version"] = f"{api.major}"
+            document["servers"] = [{"url": PUBLIC_SERVER, "description": "Omnigate gateway (make run)"}]
+            documents[f"{api.name}.v{api.major}.json"] = document
+    documents[CANONICAL_SCHEMA_FILE] = canonical_json_schema()
+    return documents
+
+
+def _render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def export_contracts(out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, document in build_contracts().items():
+        path = out_dir / name
+        path.write_text(_render(document), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_contracts(out_dir: Path) -> list[str]:
+    """Contracts whose committed file differs from what the code generates (or is missing)."""
+    stale = []
+    for name, document in build_contracts().items():
+        path = out_dir / name
+        if not path.exists() or path.read_text(encoding="utf-8") != _render(document):
+            stale.append(name)
+    return stale

@@ -1,0 +1,1 @@
+"""Process APIs: workflows across system APIs (inventory availability, orders, returns)."""

@@ -1,0 +1,1 @@
+"""What every Omnigate service is built from: settings, app factory, database, events, HTTP, telemetry."""

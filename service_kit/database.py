@@ -1,0 +1,108 @@
+"""One async engine per service, and a transaction per request that commits only when the handler succeeds.
+
+We do not use the SQLAlchemy plugin's ``autocommit`` before-send handler: it commits while the response
+is already starting and only logs a failed commit, so a lost write could still answer 2xx. Here the
+commit runs as the request's dependency cleanup, before the response is sent; if it fails, the caller
+gets a problem response and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import MetaData, event, make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:
+    from litestar.datastructures import State
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Database",
+    "ensure_sqlite_directory",
+    "provide_transaction",
+    "service_metadata",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> MetaData:
+    """A service's own metadata, so its Alembic branch sees only its own tables."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """SQLite creates the file but not its directory; a fresh checkout has neither."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+class Database:
+    """The engine and session factory of one service's database (SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        ensure_sqlite_directory(url)
+        engine_args: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        if self.is_sqlite:
+            engine_args["connect_args"] = {"timeout": 30}
+        else:
+            engine_args.update(pool_size=10, max_overflow=20)
+        self.engine: AsyncEngine = create_async_engine(url, **engine_args)
+        if self.is_sqlite:
+            _serialize_sqlite_writers(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed on success, rolled back on any exception."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
+    """Make SQLite take its write lock at BEGIN (and wait for it) instead of failing on upgrade.
+
+    pysqlite's deferred transactions fail with "database is locked" when two readers both try to
+    write; ``BEGIN IMMEDIATE`` queues them behind ``busy_timeout`` instead. WAL keeps readers unblocked.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def provide_transaction(state: State) -> AsyncIterator[AsyncSession]:
+    """Litestar dependency: the request's transaction (see the module docstring)."""
+    database: Database = state.database
+    async with database.transaction() as session:
+        yield session

@@ -1,0 +1,134 @@
+"""Runs one consumer of one stream for a service: receive, handle, acknowledge, or dead-letter.
+
+A handler that raises leaves the event pending; the bus redelivers it after ``claim_idle_ms``
+(to this or another process of the service). After ``max_attempts`` deliveries it goes to the
+dead-letter stream. Handlers must be idempotent; :func:`service_kit.events.inbox.claim_event` makes
+that one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
+
+from canonical.events import EventEnvelope
+from service_kit.events.bus.base import Delivery, EventBus
+
+__all__ = ["EventConsumer", "EventHandler", "Subscription"]
+
+logger = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+EventHandler = Callable[[EventEnvelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A service's interest in a stream: which events, and what to do with them."""
+
+    stream: str
+    handler: EventHandler
+    event_types: frozenset[str] | None = None
+    """Types to handle; others are acknowledged and ignored. ``None`` means all."""
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        bus: EventBus,
+        subscription: Subscription,
+        *,
+        group: str,
+        consumer: str,
+        max_attempts: int = 5,
+        block_ms: int = 1000,
+        claim_idle_ms: int = 5000,
+        batch_size: int = 50,
+    ) -> None:
+        self.bus = bus
+        self.subscription = subscription
+        self.group = group
+        self.consumer = consumer
+        self.max_attempts = max_attempts
+        self.block_ms = block_ms
+        self.claim_idle_ms = claim_idle_ms
+        self.batch_size = batch_size
+
+    async def start(self) -> None:
+        await self.bus.ensure_group(self.subscription.stream, self.group)
+
+    async def consume_once(self) -> int:
+        """Handle one batch; returns how many deliveries were settled (acked or dead-lettered)."""
+        deliveries = await self.bus.receive(
+            self.subscription.stream,
+            self.group,
+            self.consumer,
+            count=self.batch_size,
+            block_ms=self.block_ms,
+            claim_idle_ms=self.claim_idle_ms,
+        )
+        settled = 0
+        for delivery in deliveries:
+            settled += await self._settle(delivery)
+        return settled
+
+    async def _settle(self, delivery: Delivery) -> int:
+        envelope = delivery.envelope
+        wanted = self.subscription.event_types
+        if wanted is not None and envelope.type not in wanted:
+            await self.bus.ack(delivery, self.group)
+            return 1
+        with tracer.start_as_current_span(
+            f"consume {envelope.type}",
+            context=_remote_parent(envelope.trace_id),
+            attributes={"messaging.system": "omnigate", "messaging.destination.name": delivery.stream},
+        ):
+            try:
+                await self.subscription.handler(envelope)
+            except Exception as exc:
+                extra = {"event_id": str(envelope.event_id), "event_type": envelope.type}
+                if delivery.attempt >= self.max_attempts:
+                    logger.exception("event dead-lettered after %s attempts", delivery.attempt, extra=extra)
+                    await self.bus.dead_letter(delivery, self.group, f"{type(exc).__name__}: {exc}")
+                    return 1
+                logger.warning(
+                    "event handling failed (attempt %s); will retry", delivery.attempt, extra=extra
+                )
+                return 0
+        await self.bus.ack(delivery, self.group)
+        return 1
+
+    async def run(self) -> None:
+        """Consume until cancelled; an unreachable bus is retried with backoff, never fatal."""
+        delay = 0.1
+        while True:
+            try:
+                await self.start()
+                while True:
+                    await self.consume_once()
+                    delay = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("consumer of %s failed; restarting", self.subscription.stream)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+
+def _remote_parent(trace_id: str | None) -> object:
+    """Continue the producer's trace: the event carries its trace id, so the consumer span joins it."""
+    if not trace_id:
+        return None
+    parent = SpanContext(
+        trace_id=int(trace_id, 16),
+        span_id=random.getrandbits(64) or 1,
+        is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+    )
+    return set_span_in_context(NonRecordingSpan(parent))

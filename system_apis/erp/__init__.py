@@ -1,0 +1,1 @@
+"""ERP system API: the item master and customers, by tenant, in the canonical model."""

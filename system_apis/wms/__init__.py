@@ -1,0 +1,1 @@
+"""WMS system API: locations and inventory positions by state, for warehouses, stores and 3PL nodes."""

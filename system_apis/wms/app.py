@@ -1,0 +1,32 @@
+"""Builds the WMS system API."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from service_kit.app import ApiVersion, ServiceDefinition, ServiceRuntime, create_service_app
+from system_apis.wms.controllers import InventoryPositionController, LocationController
+from system_apis.wms.models import WmsBase, WmsOutbox
+
+__all__ = ["SERVICE", "create_app"]
+
+
+def create_app(runtime: ServiceRuntime) -> Litestar:
+    return create_service_app(
+        name="wms",
+        runtime=runtime,
+        route_handlers=[LocationController, InventoryPositionController],
+        title="Omnigate WMS system API",
+        description="Locations and inventory positions by state across warehouses, stores and 3PL nodes.",
+        outbox=WmsOutbox,
+    )
+
+
+SERVICE = ServiceDefinition(
+    name="wms",
+    layer="system",
+    create_app=create_app,
+    apis=(ApiVersion("wms", 1),),
+    metadata=WmsBase.metadata,
+    default_port=8102,
+)
