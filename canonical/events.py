@@ -4,6 +4,7 @@ Consumers rely on ``event_id`` to dedupe (delivery is at least once) and on ``se
 aggregate by its producer, to ignore stale events that arrive out of order.
 """
 
+import builtins
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -71,7 +72,7 @@ class EventEnvelope(msgspec.Struct, frozen=True, kw_only=True):
             trace_id=trace_id,
         )
 
-    def payload_as(self, payload_type: type[T]) -> T:
+    def payload_as(self, payload_type: builtins.type[T]) -> T:
         """The payload decoded into its canonical type (validated)."""
         return msgspec.convert(self.payload, payload_type)
 

@@ -13,9 +13,7 @@ from canonical.tenancy import TenantId
 
 __all__ = ["FinancialStatus", "OrderLine", "SalesOrder"]
 
-FinancialStatus = Literal[
-    "pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"
-]
+FinancialStatus = Literal["pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"]
 
 
 class OrderLine(msgspec.Struct, kw_only=True):

@@ -12,8 +12,18 @@ from canonical.tenancy import TenantId
 __all__ = ["ReturnAuthorization", "ReturnLine", "ReturnStatus"]
 
 ReturnStatus = Literal[
-    "requested", "authorized", "in_transit", "received", "inspected", "restocked",
-    "written_off", "refund_calculated", "refunded", "closed", "rejected", "on_hold",
+    "requested",
+    "authorized",
+    "in_transit",
+    "received",
+    "inspected",
+    "restocked",
+    "written_off",
+    "refund_calculated",
+    "refunded",
+    "closed",
+    "rejected",
+    "on_hold",
 ]
 
 

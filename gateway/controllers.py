@@ -6,11 +6,12 @@ from typing import Any
 
 from litestar import Controller, HttpMethod, Request, route
 from litestar.datastructures import State
+from litestar.params import FromPath
 from litestar.response.base import ASGIResponse
 
 from gateway.proxy import forward
 from gateway.routes import RouteTable
-from service_kit.http.clients import ServiceClients
+from service_kit.dependencies import Clients
 
 __all__ = ["ProxyController"]
 
@@ -22,7 +23,12 @@ class ProxyController(Controller):
 
     @route("/{api:str}/{version:str}/{rest:path}", http_method=_METHODS)
     async def proxy(
-        self, request: Request[Any, Any, Any], state: State, clients: ServiceClients, api: str, version: str
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        clients: Clients,
+        api: FromPath[str],
+        version: FromPath[str],
     ) -> ASGIResponse:
         table: RouteTable = state.route_table
         target = table.resolve(api, version)

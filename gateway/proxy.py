@@ -46,7 +46,8 @@ async def forward(
     headers = [
         (name, value)
         for name, value in request.headers.items()
-        if name not in _STRIPPED_REQUEST and not name.startswith(_INTERNAL_PREFIX)
+        if name not in _STRIPPED_REQUEST
+        and not name.startswith(_INTERNAL_PREFIX)
         and not name.startswith("x-forwarded-")
     ]
     headers += [

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,7 +19,7 @@ from service_kit.settings import ConfigurationError, Settings
 __all__ = ["main"]
 
 
-def _settings(**overrides: object) -> Settings:
+def _settings(**overrides: Any) -> Settings:
     try:
         return Settings.from_env(**{k: v for k, v in overrides.items() if v is not None})
     except ConfigurationError as exc:

@@ -49,8 +49,13 @@ _LOCATIONS: tuple[tuple[str, LocationWrite], ...] = (
         LocationWrite(
             name="East distribution centre",
             kind="distribution_center",
-            address=Address(line1="200 Raritan Center Pkwy", city="Edison", region_code="US-NJ",
-                            postal_code="08837", country_code="US"),
+            address=Address(
+                line1="200 Raritan Center Pkwy",
+                city="Edison",
+                region_code="US-NJ",
+                postal_code="08837",
+                country_code="US",
+            ),
             ships_to_regions=["US"],
         ),
     ),
@@ -59,8 +64,13 @@ _LOCATIONS: tuple[tuple[str, LocationWrite], ...] = (
         LocationWrite(
             name="West distribution centre",
             kind="distribution_center",
-            address=Address(line1="1 Reno Logistics Way", city="Reno", region_code="US-NV",
-                            postal_code="89502", country_code="US"),
+            address=Address(
+                line1="1 Reno Logistics Way",
+                city="Reno",
+                region_code="US-NV",
+                postal_code="89502",
+                country_code="US",
+            ),
             ships_to_regions=["US"],
         ),
     ),
@@ -69,8 +79,13 @@ _LOCATIONS: tuple[tuple[str, LocationWrite], ...] = (
         LocationWrite(
             name="SoHo flagship store",
             kind="store",
-            address=Address(line1="120 Spring St", city="New York", region_code="US-NY",
-                            postal_code="10012", country_code="US"),
+            address=Address(
+                line1="120 Spring St",
+                city="New York",
+                region_code="US-NY",
+                postal_code="10012",
+                country_code="US",
+            ),
             ships_to_regions=["US-NY", "US-NJ", "US-CT"],
         ),
     ),
@@ -84,11 +99,29 @@ _FEATURED = {
 }
 
 _CUSTOMERS: tuple[tuple[str, CustomerWrite], ...] = (
-    ("CUST-1001", CustomerWrite(email="ada@example.com", first_name="Ada", last_name="Lovelace",
-                                credit_limit=Money(amount=Decimal("5000.00"), currency="USD"))),
-    ("CUST-1002", CustomerWrite(email="grace@example.com", first_name="Grace", last_name="Hopper",
-                                status="credit_hold", credit_limit=Money(amount=Decimal("500.00"), currency="USD"))),
-    ("CUST-1003", CustomerWrite(email="alan@example.com", first_name="Alan", last_name="Turing", tax_exempt=True)),
+    (
+        "CUST-1001",
+        CustomerWrite(
+            email="ada@example.com",
+            first_name="Ada",
+            last_name="Lovelace",
+            credit_limit=Money(amount=Decimal("5000.00"), currency="USD"),
+        ),
+    ),
+    (
+        "CUST-1002",
+        CustomerWrite(
+            email="grace@example.com",
+            first_name="Grace",
+            last_name="Hopper",
+            status="credit_hold",
+            credit_limit=Money(amount=Decimal("500.00"), currency="USD"),
+        ),
+    ),
+    (
+        "CUST-1003",
+        CustomerWrite(email="alan@example.com", first_name="Alan", last_name="Turing", tax_exempt=True),
+    ),
 )
 
 
@@ -114,8 +147,13 @@ async def seed_erp(database: Database, tenant: str = DEMO_TENANT) -> bool:
             await catalog.upsert_item(
                 tenant,
                 sku,
-                ItemWrite(title=title, product_type=product_type, price=Money(amount=Decimal(price), currency="USD"),
-                          tax_code="PC040100", active=active),
+                ItemWrite(
+                    title=title,
+                    product_type=product_type,
+                    price=Money(amount=Decimal(price), currency="USD"),
+                    tax_code="PC040100",
+                    active=active,
+                ),
             )
         customers = CustomerService(session)
         for customer_id, customer in _CUSTOMERS:

@@ -88,7 +88,9 @@ async def serve_one(name: str, settings: Settings) -> None:
     registry = ServiceRegistry(settings.service_urls)
     bus = build_bus(settings)
     app = service.create_app(ServiceRuntime(settings=settings, registry=registry, bus=bus))
-    config = uvicorn.Config(instrument_asgi(app), host=settings.host, port=settings.port, lifespan="on", log_config=None)
+    config = uvicorn.Config(
+        instrument_asgi(app), host=settings.host, port=settings.port, lifespan="on", log_config=None
+    )
     try:
         await uvicorn.Server(config).serve()
     finally:

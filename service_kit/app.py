@@ -27,12 +27,11 @@ from service_kit.http.clients import ServiceClients
 from service_kit.http.registry import ServiceRegistry
 from service_kit.problems import problem_exception_handlers
 from service_kit.settings import Settings
-from service_kit.telemetry import stamp_trace_id
+from service_kit.telemetry import configure_tracing, stamp_trace_id
 from service_kit.tenancy import provide_tenant
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
-    from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = [
     "ApiVersion",
@@ -121,6 +120,7 @@ def create_service_app(
 ) -> Litestar:
     """Build a service's Litestar app; business code only brings its routes, tables and consumers."""
     settings = runtime.settings
+    configure_tracing(name, settings.otel_exporter)
     uses_bus = outbox is not None or subscriptions is not None
     checks = [
         *([ReadinessCheck("database", database_check)] if uses_database else []),
@@ -136,9 +136,7 @@ def create_service_app(
         tasks: list[asyncio.Task[None]] = []
         try:
             if database is not None and outbox is not None:
-                relay = OutboxRelay(
-                    database, outbox, runtime.bus, poll_interval=settings.outbox_poll_interval
-                )
+                relay = OutboxRelay(database, outbox, runtime.bus, poll_interval=settings.outbox_poll_interval)
                 tasks.append(asyncio.create_task(relay.run(), name=f"{name}-outbox-relay"))
             if database is not None and subscriptions is not None:
                 for subscription in subscriptions(database):
@@ -151,9 +149,7 @@ def create_service_app(
                         block_ms=settings.bus_block_ms,
                         claim_idle_ms=settings.bus_claim_idle_ms,
                     )
-                    tasks.append(
-                        asyncio.create_task(consumer.run(), name=f"{name}-consume-{subscription.stream}")
-                    )
+                    tasks.append(asyncio.create_task(consumer.run(), name=f"{name}-consume-{subscription.stream}"))
             for hook in on_startup:
                 await hook(app)
             yield

@@ -35,8 +35,8 @@ __all__ = [
     "ServiceUnavailable",
     "UpstreamProblem",
     "problem_exception_handlers",
-    "raise_for_upstream",
     "problem_responses",
+    "raise_for_upstream",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -184,9 +184,7 @@ def _handle_validation(request: Request[Any, Any, Any], exc: ValidationException
         errors.append({"field": missing["field"], "source": missing["source"], "message": "is required"})
     fields = ", ".join(f"{e['source']} '{e['field']}'" for e in errors if e["field"])
     detail = f"Invalid {fields}: {errors[0]['message']}" if fields else exc.detail
-    return _problem_response(
-        request, status=400, code="invalid_request", detail=detail, extra={"errors": errors}
-    )
+    return _problem_response(request, status=400, code="invalid_request", detail=detail, extra={"errors": errors})
 
 
 def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

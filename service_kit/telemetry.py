@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
@@ -66,7 +66,7 @@ def current_trace_id() -> str | None:
 
 def instrument_asgi(app: ASGIApp) -> ASGIApp:
     """Accept or start a trace for every request (``traceparent`` in, server span around the app)."""
-    return OpenTelemetryMiddleware(app)  # type: ignore[no-any-return]
+    return cast("ASGIApp", OpenTelemetryMiddleware(app))
 
 
 async def stamp_trace_id(message: Message, scope: Scope) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import msgspec
 
+from experience_apis.storefront.schemas import LocationAvailability, StorefrontAvailability
 from service_kit.http.clients import ServiceClients
 from service_kit.problems import raise_for_upstream
 from service_kit.tenancy import TENANT_HEADER
-from experience_apis.storefront.schemas import LocationAvailability, StorefrontAvailability
 
 __all__ = ["StorefrontService"]
 

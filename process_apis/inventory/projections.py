@@ -27,7 +27,7 @@ _STATES = ("on_hand", "committed", "reserved", "damaged", "quality_control", "sa
 
 async def apply_position_changed(session: AsyncSession, envelope: EventEnvelope) -> bool:
     """Apply a WMS position if it is newer than what we hold; returns whether it was applied."""
-    position = envelope.payload_as(InventoryPosition)
+    position: InventoryPosition = envelope.payload_as(InventoryPosition)
     repository = AvailabilityRepository(session)
     record = await repository.position(envelope.tenant, position.sku, position.location_id, for_update=True)
     if record is None:
@@ -43,7 +43,7 @@ async def apply_position_changed(session: AsyncSession, envelope: EventEnvelope)
 
 
 async def apply_item_upserted(session: AsyncSession, envelope: EventEnvelope) -> bool:
-    item = envelope.payload_as(ProductCatalogItem)
+    item: ProductCatalogItem = envelope.payload_as(ProductCatalogItem)
     repository = AvailabilityRepository(session)
     record = await repository.catalog_entry(envelope.tenant, item.sku, for_update=True)
     if record is None:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
 
 from canonical.events import EventEnvelope
@@ -97,9 +98,7 @@ class EventConsumer:
                     logger.exception("event dead-lettered after %s attempts", delivery.attempt, extra=extra)
                     await self.bus.dead_letter(delivery, self.group, f"{type(exc).__name__}: {exc}")
                     return 1
-                logger.warning(
-                    "event handling failed (attempt %s); will retry", delivery.attempt, extra=extra
-                )
+                logger.warning("event handling failed (attempt %s); will retry", delivery.attempt, extra=extra)
                 return 0
         await self.bus.ack(delivery, self.group)
         return 1
@@ -121,7 +120,7 @@ class EventConsumer:
                 delay = min(delay * 2, 5.0)
 
 
-def _remote_parent(trace_id: str | None) -> object:
+def _remote_parent(trace_id: str | None) -> Context | None:
     """Continue the producer's trace: the event carries its trace id, so the consumer span joins it."""
     if not trace_id:
         return None

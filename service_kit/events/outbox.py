@@ -7,6 +7,7 @@ is never published for a change that rolled back, and never lost for one that co
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String
@@ -40,8 +41,9 @@ def record_event(
     """Add the event to the session's transaction, stamped with the current trace if it has none."""
     if envelope.trace_id is None and (trace_id := current_trace_id()) is not None:
         envelope = msgspec.structs.replace(envelope, trace_id=trace_id)
+    record_type: Any = outbox
     session.add(
-        outbox(
+        record_type(
             event_id=str(envelope.event_id),
             stream=stream,
             event_type=envelope.type,

@@ -44,9 +44,7 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch; returns how many rows were published."""
         outbox = self._outbox
-        query = (
-            select(outbox).where(outbox.published_at.is_(None)).order_by(outbox.id).limit(self._batch_size)
-        )
+        query = select(outbox).where(outbox.published_at.is_(None)).order_by(outbox.id).limit(self._batch_size)
         if not self._database.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         published = 0

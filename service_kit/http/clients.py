@@ -26,9 +26,7 @@ class ServiceClients:
             return client
         s = self._settings
         limits = httpx.Limits(max_connections=s.max_connections, max_keepalive_connections=s.max_connections)
-        breaker = CircuitBreaker(
-            failure_threshold=s.breaker_failure_threshold, reset_timeout=s.breaker_reset_timeout
-        )
+        breaker = CircuitBreaker(failure_threshold=s.breaker_failure_threshold, reset_timeout=s.breaker_reset_timeout)
         resilient = ResilientTransport(
             self._registry.transport(upstream, limits),
             upstream=upstream,

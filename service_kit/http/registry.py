@@ -52,7 +52,7 @@ class ServiceRegistry:
         aiohttp rather than httpx's own pool, which degrades badly under concurrency (encode/httpx#3215).
         """
         if name in self._urls:
-            return AiohttpTransport(limits=limits)  # type: ignore[no-any-return]
+            return AiohttpTransport(limits=limits)  # type: ignore[no-any-return,unused-ignore]
         if name in self._apps:
             return httpx.ASGITransport(app=self._apps[name])  # type: ignore[arg-type]
         raise UnknownServiceError(f"service {name!r} is not registered (set OMNIGATE_{name.upper()}_URL)")

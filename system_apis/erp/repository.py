@@ -39,9 +39,7 @@ class CustomerRepository:
         self.session = session
 
     async def get(self, tenant: str, customer_id: str, *, for_update: bool = False) -> CustomerRecord | None:
-        query = select(CustomerRecord).where(
-            CustomerRecord.tenant == tenant, CustomerRecord.customer_id == customer_id
-        )
+        query = select(CustomerRecord).where(CustomerRecord.tenant == tenant, CustomerRecord.customer_id == customer_id)
         return await self.session.scalar(query.with_for_update() if for_update else query)
 
     async def list_after(self, tenant: str, *, after_id: str | None, limit: int) -> Sequence[CustomerRecord]:

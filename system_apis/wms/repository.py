@@ -34,13 +34,13 @@ class PositionRepository:
 
     async def get(self, tenant: str, location: str, sku: str, *, for_update: bool = False) -> PositionRecord | None:
         query = select(PositionRecord).where(
-            PositionRecord.tenant == tenant, PositionRecord.location_code == location, PositionRecord.sku == sku
+            PositionRecord.tenant == tenant,
+            PositionRecord.location_code == location,
+            PositionRecord.sku == sku,
         )
         return await self.session.scalar(query.with_for_update() if for_update else query)
 
-    async def find(
-        self, tenant: str, *, sku: str | None, location: str | None, limit: int
-    ) -> Sequence[PositionRecord]:
+    async def find(self, tenant: str, *, sku: str | None, location: str | None, limit: int) -> Sequence[PositionRecord]:
         query = select(PositionRecord).where(PositionRecord.tenant == tenant)
         if sku is not None:
             query = query.where(PositionRecord.sku == sku)

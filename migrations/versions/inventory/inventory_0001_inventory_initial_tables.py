@@ -49,14 +49,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_reservation")),
-        sa.UniqueConstraint(
-            "tenant", "reservation_id", name=op.f("uq_inventory_reservation_tenant_reservation_id")
-        ),
+        sa.UniqueConstraint("tenant", "reservation_id", name=op.f("uq_inventory_reservation_tenant_reservation_id")),
     )
     with op.batch_alter_table("inventory_reservation", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_inventory_reservation_open", ["tenant", "sku", "location_id", "status"], unique=False
-        )
+        batch_op.create_index("ix_inventory_reservation_open", ["tenant", "sku", "location_id", "status"], unique=False)
 
     op.create_table(
         "inventory_stock_position",

@@ -78,9 +78,7 @@ class InMemoryEventBus:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, claim_idle_ms / 1000))
 
-    def _claim_stale(
-        self, stream: str, group: str, consumer: str, count: int, idle_ms: int
-    ) -> list[Delivery]:
+    def _claim_stale(self, stream: str, group: str, consumer: str, count: int, idle_ms: int) -> list[Delivery]:
         source = self._stream(stream)
         state = source.groups[group]
         now = time.monotonic()
@@ -110,10 +108,7 @@ class InMemoryEventBus:
         now = time.monotonic()
         for message_id in new_ids:
             state.pending[message_id] = _Pending(consumer=consumer, delivered_at=now, deliveries=1)
-        return [
-            Delivery(stream=stream, message_id=mid, envelope=source.envelopes[mid], attempt=1)
-            for mid in new_ids
-        ]
+        return [Delivery(stream=stream, message_id=mid, envelope=source.envelopes[mid], attempt=1) for mid in new_ids]
 
     async def ack(self, delivery: Delivery, group: str) -> None:
         self._stream(delivery.stream).groups[group].pending.pop(delivery.message_id, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
@@ -18,7 +19,7 @@ class RedisEventBus:
     """Streams live under ``{prefix}{stream}``; a group per consuming service."""
 
     def __init__(self, redis: Redis, *, prefix: str = "omnigate:", max_len: int = 1_000_000) -> None:
-        self._redis = redis
+        self._redis: Any = redis
         self._prefix = prefix
         self._max_len = max_len
 
@@ -49,9 +50,7 @@ class RedisEventBus:
         self, stream: str, group: str, consumer: str, *, count: int, block_ms: int, claim_idle_ms: int
     ) -> list[Delivery]:
         key = self._key(stream)
-        claimed = await self._redis.xautoclaim(
-            key, group, consumer, claim_idle_ms, start_id="0-0", count=count
-        )
+        claimed = await self._redis.xautoclaim(key, group, consumer, claim_idle_ms, start_id="0-0", count=count)
         messages = claimed[1]
         if messages:
             return [
@@ -125,9 +124,7 @@ class RedisEventBus:
             raise KeyError(f"no dead letter {dead_letter_id!r} on stream {stream!r}")
         fields = entries[0][1]
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(
-                self._key(stream), {"envelope": fields[b"envelope"]}, maxlen=self._max_len, approximate=True
-            )
+            pipe.xadd(self._key(stream), {"envelope": fields[b"envelope"]}, maxlen=self._max_len, approximate=True)
             pipe.xdel(dead_key, dead_letter_id)
             results = await pipe.execute()
         return _text(results[0])

@@ -1,0 +1,51 @@
+"""Small waits for eventually-consistent reads (events flow through the outbox and the bus)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], *, within: float = 10.0) -> T:
+    """Poll ``probe`` until ``accept`` holds; fail with the last value seen."""
+    deadline = time.monotonic() + within
+    value = await probe()
+    while not accept(value):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached within {within}s; last value: {value!r}")
+        await asyncio.sleep(0.05)
+        value = await probe()
+    return value
+
+
+@contextlib.asynccontextmanager
+async def running_in_own_task(context: contextlib.AbstractAsyncContextManager[T]) -> AsyncIterator[T]:
+    """Enter and exit ``context`` in one dedicated task.
+
+    App lifespans hold anyio cancel scopes, which must be exited by the task that entered them; test
+    fixtures set up and tear down in different tasks.
+    """
+    entered: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+
+    async def hold() -> None:
+        try:
+            async with context as value:
+                entered.set_result(value)
+                await stop.wait()
+        except BaseException as exc:
+            if not entered.done():
+                entered.set_exception(exc)
+            raise
+
+    task = asyncio.create_task(hold())
+    try:
+        yield await entered
+    finally:
+        stop.set()
+        await task

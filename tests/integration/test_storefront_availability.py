@@ -1,0 +1,173 @@
+"""The first slice end to end in embedded mode: WMS and ERP data flow through outboxes and the bus into
+the inventory process, and the storefront answers through the gateway."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from omnigate.demo import seed_erp, seed_wms
+from omnigate.runtime import EmbeddedProduct
+from service_kit.database import Database
+from tests.helpers import eventually
+
+FEATURED = "TSHIRT-BLK-M"
+
+
+@pytest.fixture
+async def seeded(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> httpx.AsyncClient:
+    database = Database(product.settings.database_url_for("erp"))
+    try:
+        assert await seed_erp(database)
+        assert await seed_wms(database)
+        assert not await seed_wms(database), "seeding twice must not duplicate anything"
+
+        async def unconsumed() -> int:
+            """Events announced by the ERP and WMS that the inventory process has not yet applied."""
+            async with database.transaction() as session:
+                announced = await session.scalar(
+                    text("SELECT (SELECT count(*) FROM erp_outbox) + (SELECT count(*) FROM wms_outbox)")
+                )
+                applied = await session.scalar(text("SELECT count(*) FROM inventory_inbox"))
+            return int(announced or 0) - int(applied or 0)
+
+        await eventually(unconsumed, lambda pending: pending == 0)
+    finally:
+        await database.dispose()
+    return gateway
+
+
+async def test_availability_per_location_from_seeded_wms_positions(seeded: httpx.AsyncClient) -> None:
+    response = await seeded.get("/storefront/v1/availability", params={"sku": FEATURED})
+
+    assert response.status_code == 200
+    body = response.json()
+    per_location = {loc["location_id"]: loc["available_to_sell"] for loc in body["locations"]}
+    # on hand less committed, damaged and safety stock (see omnigate/demo.py)
+    assert per_location == {"DC-EAST": 100, "DC-WEST": 37, "STORE-NYC": 9}
+    assert body["available_to_sell"] == 146
+    assert body["in_stock"] is True
+    assert "on_hand" not in body["locations"][0], "shoppers see sellable units, not stock states"
+
+
+async def test_a_wms_count_changes_availability(seeded: httpx.AsyncClient) -> None:
+    count = {"on_hand": 5, "committed": 1, "safety_stock": 2, "reason": "cycle_count"}
+    put = await seeded.put(f"/wms/v1/inventory-positions/STORE-NYC/{FEATURED}", json=count)
+    assert put.status_code == 200, put.text
+    assert put.json()["available_to_sell"] == 2
+
+    async def store_units() -> int:
+        body = (await seeded.get("/storefront/v1/availability", params={"sku": FEATURED})).json()
+        return {loc["location_id"]: loc["available_to_sell"] for loc in body["locations"]}["STORE-NYC"]
+
+    assert await eventually(store_units, lambda units: units == 2) == 2
+    total = (await seeded.get("/storefront/v1/availability", params={"sku": FEATURED})).json()
+    assert total["available_to_sell"] == 100 + 37 + 2
+
+
+async def test_inactive_and_unstocked_skus_sell_nothing(seeded: httpx.AsyncClient) -> None:
+    discontinued = (await seeded.get("/storefront/v1/availability", params={"sku": "SCARF-WOL-OS"})).json()
+    assert discontinued["available_to_sell"] == 0
+    assert all(loc["available_to_sell"] == 0 for loc in discontinued["locations"])
+
+    never_stocked = await seeded.get("/storefront/v1/availability", params={"sku": "BELT-BRN-M"})
+    assert never_stocked.status_code == 200
+    assert never_stocked.json() == {
+        "sku": "BELT-BRN-M",
+        "available_to_sell": 0,
+        "in_stock": False,
+        "locations": [],
+    }
+
+
+async def test_unknown_sku_is_a_404_problem(seeded: httpx.AsyncClient) -> None:
+    response = await seeded.get("/storefront/v1/availability", params={"sku": "NO-SUCH-SKU"})
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["code"] == "unknown_sku"
+    assert "NO-SUCH-SKU" in problem["detail"]
+    assert problem["trace_id"] == response.headers["x-trace-id"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"sku": "has spaces"}, "sku"), ({}, "sku"), ({"sku": "x" * 80}, "sku")],
+)
+async def test_malformed_query_is_a_400_problem_naming_the_field(
+    seeded: httpx.AsyncClient, query: dict[str, str], field: str
+) -> None:
+    response = await seeded.get("/storefront/v1/availability", params=query)
+
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["code"] == "invalid_request"
+    assert [error["field"] for error in problem["errors"]] == [field]
+
+
+async def test_oversized_body_is_a_413_problem_and_writes_nothing(seeded: httpx.AsyncClient) -> None:
+    huge = {"title": "x" * 2_000_000, "price": {"amount": "1.00", "currency": "USD"}}
+    response = await seeded.put("/erp/v1/items/HUGE-1", json=huge)
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "content_too_large"
+    assert (await seeded.get("/erp/v1/items/HUGE-1")).status_code == 404
+
+
+async def test_invalid_body_names_the_field_and_writes_nothing(seeded: httpx.AsyncClient) -> None:
+    response = await seeded.put(
+        "/erp/v1/items/NEW-1", json={"title": "New", "price": {"amount": "5.00", "currency": "ZZZ"}}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "price"
+    assert (await seeded.get("/erp/v1/items/NEW-1")).status_code == 404
+
+
+async def test_unknown_api_and_version_are_404_problems(seeded: httpx.AsyncClient) -> None:
+    unknown_api = await seeded.get("/nothing/v1/things")
+    unknown_version = await seeded.get("/storefront/v7/availability", params={"sku": FEATURED})
+
+    assert (unknown_api.status_code, unknown_api.json()["code"]) == (404, "unknown_api")
+    assert (unknown_version.status_code, unknown_version.json()["code"]) == (404, "unknown_api_version")
+    assert unknown_version.json()["versions"] == ["v1"]
+
+
+async def test_incoming_traceparent_is_continued_and_returned(seeded: httpx.AsyncClient) -> None:
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    response = await seeded.get(
+        "/storefront/v1/availability",
+        params={"sku": FEATURED},
+        headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
+    )
+
+    assert response.headers["x-trace-id"] == trace_id
+
+
+async def test_callers_cannot_choose_their_tenant(seeded: httpx.AsyncClient) -> None:
+    """The gateway strips identity headers: a caller claiming another tenant still acts for its own."""
+    response = await seeded.get(
+        "/storefront/v1/availability", params={"sku": FEATURED}, headers={"x-omnigate-tenant": "other-brand"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["available_to_sell"] == 146
+
+
+async def test_put_is_idempotent(seeded: httpx.AsyncClient) -> None:
+    item = {"title": "Gift card", "price": {"amount": "25.00", "currency": "USD"}}
+    first = await seeded.put("/erp/v1/items/GIFT-25", json=item)
+    again = await seeded.put("/erp/v1/items/GIFT-25", json=item)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+
+
+async def test_health_reports_upstreams(seeded: httpx.AsyncClient) -> None:
+    response = await seeded.get("/health")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"erp": "ok", "inventory": "ok", "storefront": "ok", "wms": "ok"}
+    assert len(response.headers["x-trace-id"]) == 32
