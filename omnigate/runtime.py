@@ -29,7 +29,7 @@ def build_bus(settings: Settings) -> EventBus:
     if settings.bus == "redis":
         if not settings.redis_url:
             raise ConfigurationError("OMNIGATE_BUS=redis needs OMNIGATE_REDIS_URL")
-        return RedisEventBus.from_url(settings.redis_url)
+        return RedisEventBus.from_url(settings.redis_url, prefix=settings.bus_prefix)
     return InMemoryEventBus()
 
 

@@ -202,7 +202,9 @@ def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
 
 def _handle_upstream(request: Request[Any, Any, Any], exc: httpx.TransportError) -> Response[Any]:
     """An upstream we depend on is slow or down: say so, never as a 500."""
-    if isinstance(exc, httpx.TimeoutException):
+    # A connect timeout means nothing was sent: the upstream is unreachable, not slow (httpx-aiohttp
+    # also reports a refused connection as ConnectTimeout).
+    if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
         return _problem_response(
             request, status=504, code="upstream_timeout", detail="An upstream service did not answer in time"
         )
@@ -243,6 +245,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
             data_container=ProblemDocument,
             description=_STANDARD_TITLES.get(status, "Error"),
             media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
         )
         for status in statuses
     }

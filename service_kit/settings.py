@@ -74,6 +74,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Tenant that unauthenticated gateway traffic acts for, until OAuth client binding lands."""
     max_request_body: PositiveInt = 1_048_576
     """Largest request body in bytes; bigger bodies get a 413 problem."""
+    bus_prefix: str = "omnigate:"
+    """Prefix of every Redis key the bus uses (one per deployment sharing a Redis)."""
     bus_max_attempts: PositiveInt = 5
     """Deliveries of one event before it moves to the dead-letter stream."""
     bus_claim_idle_ms: PositiveInt = 5_000

@@ -79,7 +79,11 @@ class CircuitBreaker:
 
 
 class ResilientTransport(httpx.AsyncBaseTransport):
-    """Wraps a transport with bounded, jittered retries (idempotent requests only) and a breaker."""
+    """Wraps a transport with bounded, jittered retries and a breaker.
+
+    Connection failures are retried for every method (nothing was sent); timeouts, resets and
+    502/503/504 only for idempotent requests.
+    """
 
     def __init__(
         self,
@@ -99,20 +103,27 @@ class ResilientTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not self._breaker.allow():
             raise CircuitOpenError(self._upstream, self._breaker.seconds_until_retry(), request)
-        attempts = 1 + (self._retries if _is_retryable(request) else 0)
+        idempotent = _is_retryable(request)
+        replayable = isinstance(request.stream, httpx.ByteStream)
+        attempts = 1 + self._retries
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
             try:
                 response = await self._inner.handle_async_request(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                # Never sent, so safe to try again whatever the method.
+                if last or not replayable:
+                    self._breaker.record_failure()
+                    raise
             except httpx.TransportError:
-                if last:
+                if last or not idempotent:
                     self._breaker.record_failure()
                     raise
             else:
                 if response.status_code not in RETRYABLE_STATUSES:
                     self._breaker.record_success()
                     return response
-                if last:
+                if last or not idempotent:
                     self._breaker.record_failure()
                     return response
                 await response.aclose()
@@ -124,7 +135,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
 
 
 def _is_retryable(request: httpx.Request) -> bool:
-    """Idempotent by method or by ``Idempotency-Key``, and with a body we can send again."""
+    """Idempotent by method or by ``Idempotency-Key``, and with a body we can send again (so a request
+    that may have reached the upstream can be repeated without doing its work twice)."""
     if request.method not in IDEMPOTENT_METHODS and "idempotency-key" not in request.headers:
         return False
     return isinstance(request.stream, httpx.ByteStream)
