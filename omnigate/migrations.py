@@ -35,7 +35,7 @@ def _prepare(settings: Settings, service: str) -> str:
 def upgrade(settings: Settings, services: Iterable[str] | None = None, revision: str = "head") -> None:
     """Bring each service's database to ``revision`` of its own branch (default: its head)."""
     for service in services or migrated_services():
-        target = f"{service}@{revision}" if "@" not in revision and revision == "head" else revision
+        target = f"{service}@head" if revision == "head" else revision
         command.upgrade(alembic_config(service, _prepare(settings, service)), target)
 
 

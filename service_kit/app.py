@@ -8,7 +8,7 @@ import contextlib
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from litestar import Litestar
@@ -80,13 +80,6 @@ class ServiceDefinition:
 
 
 SubscriptionFactory = Callable[[Database], Sequence[Subscription]]
-
-
-@dataclass(frozen=True)
-class _Background:
-    outbox: type[OutboxMixin] | None = None
-    subscriptions: SubscriptionFactory | None = None
-    extra_checks: Sequence[ReadinessCheck] = field(default_factory=tuple)
 
 
 async def database_check(state: State) -> None:
@@ -180,11 +173,4 @@ def create_service_app(
         request_max_body_size=settings.max_request_body,
         openapi_config=OpenAPIConfig(title=title, version=version, description=description or None),
         logging_config=None,
-        signature_namespace={"AsyncSession": _async_session_type(), "ServiceClients": ServiceClients},
     )
-
-
-def _async_session_type() -> type:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    return AsyncSession

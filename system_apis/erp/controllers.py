@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, put
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from canonical import Customer, ProductCatalogItem
 from canonical.catalog import SKU_PATTERN
@@ -39,7 +39,7 @@ class ItemController(Controller):
 
     @put("/{sku:str}", responses=problem_responses(400, 409))
     async def put_item(
-        self, db_session: DbSession, tenant: Tenant, sku: SkuPath, data: ItemWrite
+        self, db_session: DbSession, tenant: Tenant, sku: SkuPath, data: JSONBody[ItemWrite]
     ) -> Response[ProductCatalogItem]:
         """Create or replace an item (idempotent: the same body twice changes nothing)."""
         item, created = await CatalogService(db_session).upsert_item(tenant, sku, data)
@@ -62,7 +62,7 @@ class CustomerController(Controller):
 
     @put("/{customer_id:str}", responses=problem_responses(400, 409))
     async def put_customer(
-        self, db_session: DbSession, tenant: Tenant, customer_id: CustomerIdPath, data: CustomerWrite
+        self, db_session: DbSession, tenant: Tenant, customer_id: CustomerIdPath, data: JSONBody[CustomerWrite]
     ) -> Response[Customer]:
         """Create or replace a customer (idempotent)."""
         customer, created = await CustomerService(db_session).upsert_customer(tenant, customer_id, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, put
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from canonical import InventoryPosition
 from canonical.catalog import SKU_PATTERN
@@ -35,7 +35,7 @@ class LocationController(Controller):
 
     @put("/{code:str}", responses=problem_responses(400, 409))
     async def put_location(
-        self, db_session: DbSession, tenant: Tenant, code: LocationPath, data: LocationWrite
+        self, db_session: DbSession, tenant: Tenant, code: LocationPath, data: JSONBody[LocationWrite]
     ) -> Response[Location]:
         """Create or replace a location (idempotent)."""
         location, created = await LocationService(db_session).upsert_location(tenant, code, data)
@@ -60,7 +60,7 @@ class InventoryPositionController(Controller):
 
     @put("/{location:str}/{sku:str}", responses=problem_responses(400, 404, 409))
     async def record_count(
-        self, db_session: DbSession, tenant: Tenant, location: LocationPath, sku: SkuPath, data: PositionCount
+        self, db_session: DbSession, tenant: Tenant, location: LocationPath, sku: SkuPath, data: JSONBody[PositionCount]
     ) -> InventoryPosition:
         """Record a count of one SKU at one location (idempotent: the same count twice changes nothing)."""
         position, _changed = await InventoryService(db_session).record_count(tenant, location, sku, data)

@@ -6,6 +6,7 @@ import httpx
 from litestar import get
 
 from service_kit.app import ServiceRuntime, create_service_app
+from service_kit.dependencies import Clients, Tenant
 from service_kit.events.bus import InMemoryEventBus
 from service_kit.http.registry import ServiceRegistry
 from service_kit.settings import Settings
@@ -19,13 +20,13 @@ async def boom() -> None:
 
 
 @get("/needs-tenant")
-async def needs_tenant(tenant: str) -> str:
+async def needs_tenant(tenant: Tenant) -> str:
     return tenant
 
 
 @get("/upstream")
-async def call_missing_upstream(clients: object) -> None:
-    await clients.get("erp").get("/ready")  # type: ignore[attr-defined]
+async def call_missing_upstream(clients: Clients) -> None:
+    await clients.get("erp").get("/ready")
 
 
 async def call(path: str, **kwargs: object) -> httpx.Response:
