@@ -13,8 +13,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy.ext.asyncio as sqlalchemy_asyncio
 from sqlalchemy import MetaData, event, make_url, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 if TYPE_CHECKING:
     from litestar.datastructures import State
@@ -60,7 +61,8 @@ class Database:
             engine_args["connect_args"] = {"timeout": 30}
         else:
             engine_args.update(pool_size=10, max_overflow=20)
-        self.engine: AsyncEngine = create_async_engine(url, **engine_args)
+        # Looked up at call time so the OpenTelemetry SQLAlchemy instrumentation's wrapper applies.
+        self.engine: AsyncEngine = sqlalchemy_asyncio.create_async_engine(url, **engine_args)
         if self.is_sqlite:
             _serialize_sqlite_writers(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -91,8 +93,8 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL itself needs the lock
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

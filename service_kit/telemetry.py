@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.instrumentation.redis import RedisInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
@@ -53,6 +55,9 @@ def configure_tracing(service_name: str, exporter: Literal["none", "console", "o
     if span_exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(span_exporter))
     trace.set_tracer_provider(provider)
+    # Spans for every SQL statement and Redis command, whichever service issues them.
+    SQLAlchemyInstrumentor().instrument()
+    RedisInstrumentor().instrument()
     _configured_tracing = True
 
 
@@ -66,7 +71,7 @@ def current_trace_id() -> str | None:
 
 def instrument_asgi(app: ASGIApp) -> ASGIApp:
     """Accept or start a trace for every request (``traceparent`` in, server span around the app)."""
-    return cast("ASGIApp", OpenTelemetryMiddleware(app))
+    return cast("ASGIApp", OpenTelemetryMiddleware(app, exclude_spans=["receive", "send"]))
 
 
 async def stamp_trace_id(message: Message, scope: Scope) -> None:

@@ -18,7 +18,9 @@ class AvailabilityRepository:
 
     async def catalog_entry(self, tenant: str, sku: str, *, for_update: bool = False) -> CatalogEntry | None:
         query = select(CatalogEntry).where(CatalogEntry.tenant == tenant, CatalogEntry.sku == sku)
-        return await self.session.scalar(query.with_for_update() if for_update else query)
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
 
     async def position(
         self, tenant: str, sku: str, location_id: str, *, for_update: bool = False
@@ -26,7 +28,9 @@ class AvailabilityRepository:
         query = select(StockPosition).where(
             StockPosition.tenant == tenant, StockPosition.sku == sku, StockPosition.location_id == location_id
         )
-        return await self.session.scalar(query.with_for_update() if for_update else query)
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
 
     async def positions(self, tenant: str, sku: str) -> Sequence[StockPosition]:
         query = (

@@ -18,7 +18,9 @@ class ItemRepository:
 
     async def get(self, tenant: str, sku: str, *, for_update: bool = False) -> ItemRecord | None:
         query = select(ItemRecord).where(ItemRecord.tenant == tenant, ItemRecord.sku == sku)
-        return await self.session.scalar(query.with_for_update() if for_update else query)
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
 
     async def list_after(self, tenant: str, *, after_sku: str | None, limit: int) -> Sequence[ItemRecord]:
         """A page of items in SKU order (keyset pagination: stable under concurrent inserts)."""
@@ -40,7 +42,9 @@ class CustomerRepository:
 
     async def get(self, tenant: str, customer_id: str, *, for_update: bool = False) -> CustomerRecord | None:
         query = select(CustomerRecord).where(CustomerRecord.tenant == tenant, CustomerRecord.customer_id == customer_id)
-        return await self.session.scalar(query.with_for_update() if for_update else query)
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
 
     async def list_after(self, tenant: str, *, after_id: str | None, limit: int) -> Sequence[CustomerRecord]:
         query = select(CustomerRecord).where(CustomerRecord.tenant == tenant)

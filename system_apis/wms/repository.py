@@ -18,7 +18,9 @@ class LocationRepository:
 
     async def get(self, tenant: str, code: str, *, for_update: bool = False) -> LocationRecord | None:
         query = select(LocationRecord).where(LocationRecord.tenant == tenant, LocationRecord.code == code)
-        return await self.session.scalar(query.with_for_update() if for_update else query)
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
 
     async def list(self, tenant: str) -> Sequence[LocationRecord]:
         query = select(LocationRecord).where(LocationRecord.tenant == tenant).order_by(LocationRecord.code)
@@ -38,7 +40,9 @@ class PositionRepository:
             PositionRecord.location_code == location,
             PositionRecord.sku == sku,
         )
-        return await self.session.scalar(query.with_for_update() if for_update else query)
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
 
     async def find(self, tenant: str, *, sku: str | None, location: str | None, limit: int) -> Sequence[PositionRecord]:
         query = select(PositionRecord).where(PositionRecord.tenant == tenant)
