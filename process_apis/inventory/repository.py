@@ -20,7 +20,7 @@ class AvailabilityRepository:
         query = select(CatalogEntry).where(CatalogEntry.tenant == tenant, CatalogEntry.sku == sku)
         if for_update:
             query = query.with_for_update()
-        return await self.session.scalar(query)
+        return (await self.session.scalars(query)).one_or_none()
 
     async def position(
         self, tenant: str, sku: str, location_id: str, *, for_update: bool = False
@@ -30,7 +30,7 @@ class AvailabilityRepository:
         )
         if for_update:
             query = query.with_for_update()
-        return await self.session.scalar(query)
+        return (await self.session.scalars(query)).one_or_none()
 
     async def positions(self, tenant: str, sku: str) -> Sequence[StockPosition]:
         query = (

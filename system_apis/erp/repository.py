@@ -20,7 +20,7 @@ class ItemRepository:
         query = select(ItemRecord).where(ItemRecord.tenant == tenant, ItemRecord.sku == sku)
         if for_update:
             query = query.with_for_update()
-        return await self.session.scalar(query)
+        return (await self.session.scalars(query)).one_or_none()
 
     async def list_after(self, tenant: str, *, after_sku: str | None, limit: int) -> Sequence[ItemRecord]:
         """A page of items in SKU order (keyset pagination: stable under concurrent inserts)."""
@@ -44,7 +44,7 @@ class CustomerRepository:
         query = select(CustomerRecord).where(CustomerRecord.tenant == tenant, CustomerRecord.customer_id == customer_id)
         if for_update:
             query = query.with_for_update()
-        return await self.session.scalar(query)
+        return (await self.session.scalars(query)).one_or_none()
 
     async def list_after(self, tenant: str, *, after_id: str | None, limit: int) -> Sequence[CustomerRecord]:
         query = select(CustomerRecord).where(CustomerRecord.tenant == tenant)

@@ -20,7 +20,7 @@ class LocationRepository:
         query = select(LocationRecord).where(LocationRecord.tenant == tenant, LocationRecord.code == code)
         if for_update:
             query = query.with_for_update()
-        return await self.session.scalar(query)
+        return (await self.session.scalars(query)).one_or_none()
 
     async def list(self, tenant: str) -> Sequence[LocationRecord]:
         query = select(LocationRecord).where(LocationRecord.tenant == tenant).order_by(LocationRecord.code)
@@ -42,7 +42,7 @@ class PositionRepository:
         )
         if for_update:
             query = query.with_for_update()
-        return await self.session.scalar(query)
+        return (await self.session.scalars(query)).one_or_none()
 
     async def find(self, tenant: str, *, sku: str | None, location: str | None, limit: int) -> Sequence[PositionRecord]:
         query = select(PositionRecord).where(PositionRecord.tenant == tenant)
