@@ -8,6 +8,9 @@ gets a problem response and nothing is half-written.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,6 +30,8 @@ __all__ = [
     "provide_transaction",
     "service_metadata",
 ]
+
+logger = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -93,14 +98,29 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL itself needs the lock
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode")
+        if str(cursor.fetchone()[0]).lower() != "wal":
+            _switch_to_wal(cursor)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """WAL is a property of the file, set once; the switch needs an exclusive lock and SQLite does not
+    wait for it (no busy handler), so retry briefly. Without WAL, writers are still serialized by
+    ``BEGIN IMMEDIATE``; only readers wait longer, so failing to switch is logged, not fatal."""
+    for attempt in range(20):  # at most ~2 s, only while a brand-new file is first opened concurrently
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            time.sleep(0.01 * (attempt + 1))
+    logger.warning("could not switch SQLite to WAL; continuing in rollback-journal mode")
 
 
 async def provide_transaction(state: State) -> AsyncIterator[AsyncSession]:
