@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -109,7 +109,6 @@ def create_service_app(
     subscriptions: SubscriptionFactory | None = None,
     readiness_checks: Sequence[ReadinessCheck] = (),
     health_checks_readiness: bool = False,
-    on_startup: Sequence[Callable[[Litestar], Awaitable[None]]] = (),
 ) -> Litestar:
     """Build a service's Litestar app; business code only brings its routes, tables and consumers."""
     settings = runtime.settings
@@ -143,8 +142,6 @@ def create_service_app(
                         claim_idle_ms=settings.bus_claim_idle_ms,
                     )
                     tasks.append(asyncio.create_task(consumer.run(), name=f"{name}-consume-{subscription.stream}"))
-            for hook in on_startup:
-                await hook(app)
             yield
         finally:
             for task in tasks:

@@ -60,6 +60,26 @@ class OutboxRelay:
                 published += 1
         return published
 
+    async def replay_retained(self) -> int:
+        """Publish every retained, already-published row again (for a bus that forgot them)."""
+        replayed = 0
+        last_id = 0
+        while True:
+            async with self._database.transaction() as session:
+                query = (
+                    select(self._outbox)
+                    .where(self._outbox.published_at.is_not(None), self._outbox.id > last_id)
+                    .order_by(self._outbox.id)
+                    .limit(self._batch_size)
+                )
+                rows = (await session.scalars(query)).all()
+            if not rows:
+                return replayed
+            for row in rows:
+                await self._bus.publish(row.stream, decode_envelope(row.envelope))
+            replayed += len(rows)
+            last_id = rows[-1].id
+
     async def prune(self) -> int:
         """Delete rows published longer ago than the retention period."""
         cutoff = datetime.now(UTC) - self._retention
@@ -69,6 +89,8 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled; a failing database or bus is retried, never fatal."""
+        if not self._bus.durable:
+            await self.replay_retained()
         cycles = 0
         while True:
             try:

@@ -20,6 +20,7 @@ from service_kit.events.outbox import record_event
 from service_kit.events.relay import OutboxRelay
 from service_kit.settings import Settings
 from system_apis.wms.models import WmsOutbox
+from tests.helpers import eventually
 
 
 def position_event(on_hand: int, sequence: int, sku: str = "TSHIRT-BLK-M") -> EventEnvelope:
@@ -105,3 +106,22 @@ async def test_redelivered_event_is_applied_once_and_stale_event_is_ignored(sett
         assert inbox_rows == 2, "each distinct event is recorded once"
     finally:
         await database.dispose()
+
+
+async def test_events_survive_a_restart_of_a_non_durable_bus(database: Database) -> None:
+    """Embedded mode: the in-memory bus dies with the process; the relay replays the outbox into the new one."""
+    envelope = position_event(5, 1)
+    async with database.transaction() as session:
+        record_event(session, WmsOutbox, stream=WMS_EVENTS, envelope=envelope)
+    assert await OutboxRelay(database, WmsOutbox, InMemoryEventBus()).relay_once() == 1  # then the process dies
+
+    restarted = InMemoryEventBus()
+    relay = OutboxRelay(database, WmsOutbox, restarted, poll_interval=0.01)
+    running = asyncio.create_task(relay.run())
+    try:
+        replayed = await eventually(lambda: drain(restarted), lambda events: bool(events), within=5)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+    assert replayed == [envelope]

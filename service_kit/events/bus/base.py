@@ -50,6 +50,10 @@ class DeadLetter(msgspec.Struct, frozen=True, kw_only=True):
 class EventBus(Protocol):
     """Streams of :class:`EventEnvelope` with consumer groups (Redis Streams semantics)."""
 
+    durable: bool
+    """Whether published events survive a restart of this process. The outbox relay replays its
+    retained rows into a bus that does not (consumers dedupe), so a restart loses nothing."""
+
     async def publish(self, stream: str, envelope: EventEnvelope) -> str:
         """Append an event; returns its message id."""
         ...

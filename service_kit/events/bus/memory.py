@@ -37,7 +37,10 @@ class _Stream:
 
 
 class InMemoryEventBus:
-    """Streams held in memory; lost when the process exits (the outbox still holds the truth)."""
+    """Streams held in memory, gone when the process exits; the outbox relay replays its retained rows
+    into a fresh bus at start (see ``EventBus.durable``), so events in flight at a crash are not lost."""
+
+    durable = False
 
     def __init__(self) -> None:
         self._streams: dict[str, _Stream] = {}

@@ -18,6 +18,8 @@ __all__ = ["RedisEventBus"]
 class RedisEventBus:
     """Streams live under ``{prefix}{stream}``; a group per consuming service."""
 
+    durable = True
+
     def __init__(self, redis: Redis, *, prefix: str = "omnigate:", max_len: int = 1_000_000) -> None:
         self._redis: Any = redis
         self._prefix = prefix
