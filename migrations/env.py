@@ -39,6 +39,10 @@ def _configure(**kwargs: object) -> None:
 
 
 def _run_sync(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # WAL is a property of the file: set it here, while nothing else has the database open.
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        connection.commit()  # end the implicit transaction, so Alembic's own commits the migration
     _configure(connection=connection)
     with context.begin_transaction():
         context.run_migrations()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -111,16 +110,13 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
 
 
 def _switch_to_wal(cursor: Any) -> None:
-    """WAL is a property of the file, set once; the switch needs an exclusive lock and SQLite does not
-    wait for it (no busy handler), so retry briefly. Without WAL, writers are still serialized by
-    ``BEGIN IMMEDIATE``; only readers wait longer, so failing to switch is logged, not fatal."""
-    for attempt in range(20):  # at most ~2 s, only while a brand-new file is first opened concurrently
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError:
-            time.sleep(0.01 * (attempt + 1))
-    logger.warning("could not switch SQLite to WAL; continuing in rollback-journal mode")
+    """Migrations put every service database in WAL mode; this covers a file they did not create.
+    The switch needs an exclusive lock and SQLite does not wait for it, so under contention we stay in
+    rollback-journal mode (writers are still serialized by ``BEGIN IMMEDIATE``; readers just wait more)."""
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        logger.warning("SQLite database busy; not switched to WAL (run `omnigate db upgrade` first)")
 
 
 async def provide_transaction(state: State) -> AsyncIterator[AsyncSession]:

@@ -61,11 +61,12 @@ class Problem(ProblemDetailsException):
         title: str | None = None,
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        status: int | None = None,
     ) -> None:
         code = code or self.code
         super().__init__(
             detail=detail,
-            status_code=self.status,
+            status_code=status or self.status,
             type_=PROBLEM_TYPE_BASE + code.replace("_", "-"),
             title=title or self.title_text,
             extra={"code": code, **(extra or {})},
@@ -255,8 +256,7 @@ class UpstreamProblem(Problem):
     """A problem an upstream service answered with, passed on to our caller."""
 
     def __init__(self, status: int, detail: str, *, code: str, extra: dict[str, Any] | None = None) -> None:
-        self.status = status  # type: ignore[misc]
-        super().__init__(detail, code=code, title=_STANDARD_TITLES.get(status, "Error"), extra=extra)
+        super().__init__(detail, code=code, title=_STANDARD_TITLES.get(status, "Error"), extra=extra, status=status)
 
 
 def raise_for_upstream(response: httpx.Response, *, upstream: str) -> None:

@@ -4,7 +4,7 @@ any copy the caller sent, so a service can trust it; a service never serves a re
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from service_kit.problems import BadRequest
 
@@ -17,7 +17,7 @@ TENANT_HEADER = "x-omnigate-tenant"
 _TENANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-async def provide_tenant(request: Request) -> str:  # type: ignore[type-arg]
+async def provide_tenant(request: Request[Any, Any, Any]) -> str:
     """Litestar dependency ``tenant``."""
     tenant = request.headers.get(TENANT_HEADER)
     if not tenant:

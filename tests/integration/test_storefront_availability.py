@@ -32,7 +32,7 @@ async def seeded(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> httpx.
                 applied = await session.scalar(text("SELECT count(*) FROM inventory_inbox"))
             return int(announced or 0) - int(applied or 0)
 
-        await eventually(unconsumed, lambda pending: pending == 0)
+        await eventually(unconsumed, lambda pending: pending == 0, within=30)
     finally:
         await database.dispose()
     return gateway
