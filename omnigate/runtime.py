@@ -20,7 +20,7 @@ from service_kit.http.registry import ServiceRegistry
 from service_kit.settings import ConfigurationError, Settings
 from service_kit.telemetry import configure_logging, configure_tracing, instrument_asgi
 
-__all__ = ["EmbeddedProduct", "build_bus", "embedded_product", "serve_embedded", "serve_one"]
+__all__ = ["EmbeddedProduct", "build_bus", "serve_embedded", "serve_one"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,16 +53,10 @@ class EmbeddedProduct:
     async def running(self) -> AsyncIterator[EmbeddedProduct]:
         """Start every app's lifespan (databases, relays, consumers), upstreams first."""
         async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(self.bus.aclose)  # closed last, after every consumer has stopped
             for app in self.apps.values():
                 await stack.enter_async_context(app.lifespan())
-            stack.push_async_callback(self.bus.aclose)
             yield self
-
-
-@contextlib.asynccontextmanager
-async def embedded_product(settings: Settings) -> AsyncIterator[EmbeddedProduct]:
-    async with EmbeddedProduct(settings).running() as product:
-        yield product
 
 
 async def serve_embedded(settings: Settings) -> None:
