@@ -6,11 +6,15 @@ import msgspec
 
 __all__ = ["Address", "CountryCode", "RegionCode"]
 
-CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
-RegionCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}-[A-Z0-9]{1,3}$", description="ISO 3166-2, e.g. US-NY")]
+CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. US")]
+RegionCode = Annotated[
+    str, msgspec.Meta(pattern="^[A-Z]{2}-[A-Z0-9]{1,3}$", description="ISO 3166-2 subdivision, e.g. US-NY")
+]
 
 
 class Address(msgspec.Struct, frozen=True, kw_only=True):
+    """A postal address. Codes, not names, for country and region: tax and carriers key on codes."""
+
     line1: str
     city: str
     country_code: CountryCode

@@ -1,16 +1,17 @@
 """Stock of one SKU at one location, by state, the way Shopify and ERPs count it.
 
 ``on_hand`` is every unit physically there: available + committed + reserved + damaged +
-quality_control + safety_stock. ``in_transit`` (incoming) is not on hand yet.
+quality_control + safety_stock (Shopify's definition). ``in_transit`` (Shopify's "incoming") is not
+on hand yet and never counts towards what can be sold.
 """
 
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
 
 from canonical.catalog import Sku
 from canonical.tenancy import TenantId
+from canonical.timestamps import Timestamp
 
 __all__ = ["InventoryPosition", "Units", "compute_available_to_sell"]
 
@@ -25,27 +26,51 @@ def compute_available_to_sell(
     damaged: int = 0,
     quality_control: int = 0,
     safety_stock: int = 0,
+    extra_reserved: int = 0,
 ) -> int:
-    """What can still be promised: on hand less every claimed or unsellable unit, never below zero
-    (an oversold location shows 0, not a negative that would cancel stock elsewhere in a total)."""
-    return max(0, on_hand - committed - reserved - damaged - quality_control - safety_stock)
+    """What can still be promised: on hand less every claimed or unsellable unit, never below zero.
+
+    An oversold location shows 0, not a negative that would cancel out stock elsewhere in a total.
+    ``extra_reserved`` is for holds the WMS does not know yet (a process's open reservations).
+    Negative counts are refused: a negative claim would inflate what is sold.
+    """
+    claims = {
+        "committed": committed,
+        "reserved": reserved,
+        "damaged": damaged,
+        "quality_control": quality_control,
+        "safety_stock": safety_stock,
+        "extra_reserved": extra_reserved,
+    }
+    for name, units in {"on_hand": on_hand, **claims}.items():
+        if units < 0:
+            raise ValueError(f"{name} must not be negative, got {units}")
+    return max(0, on_hand - sum(claims.values()))
 
 
 class InventoryPosition(msgspec.Struct, kw_only=True, frozen=True):
+    """Units of one SKU at one location by state. available_to_sell is on_hand less committed, reserved,
+    damaged, quality_control and safety_stock (and any holds not yet reported), never below zero."""
+
     tenant: TenantId
     sku: Sku
     location_id: str
     on_hand: Units
     available_to_sell: Units
-    updated_at: datetime
+    updated_at: Timestamp
     committed: Units = 0
     """Units of orders already released to the location."""
     reserved: Units = 0
-    """Units held for orders not yet released."""
+    """Units held for orders not yet released, or for other purposes."""
     damaged: Units = 0
     quality_control: Units = 0
     safety_stock: Units = 0
     in_transit: Units = 0
+    """Incoming units: not on hand, not sellable."""
+
+    def __post_init__(self) -> None:
+        if self.available_to_sell > self.on_hand:
+            raise ValueError(f"available_to_sell {self.available_to_sell} exceeds on_hand {self.on_hand}")
 
     @classmethod
     def from_states(
@@ -55,15 +80,21 @@ class InventoryPosition(msgspec.Struct, kw_only=True, frozen=True):
         sku: str,
         location_id: str,
         on_hand: int,
-        updated_at: datetime,
+        updated_at: Timestamp,
         committed: int = 0,
         reserved: int = 0,
         damaged: int = 0,
         quality_control: int = 0,
         safety_stock: int = 0,
         in_transit: int = 0,
+        extra_reserved: int = 0,
     ) -> "InventoryPosition":
-        """Build a position whose ``available_to_sell`` is computed from its states, one way everywhere."""
+        """A position whose ``available_to_sell`` is :func:`compute_available_to_sell` of its states.
+
+        ``extra_reserved`` lowers what is sellable without being reported as ``reserved``.
+        """
+        if in_transit < 0:
+            raise ValueError(f"in_transit must not be negative, got {in_transit}")
         return cls(
             tenant=tenant,
             sku=sku,
@@ -83,8 +114,12 @@ class InventoryPosition(msgspec.Struct, kw_only=True, frozen=True):
                 damaged=damaged,
                 quality_control=quality_control,
                 safety_stock=safety_stock,
+                extra_reserved=extra_reserved,
             ),
         )
 
     def with_available_to_sell(self, units: int) -> "InventoryPosition":
+        """The same position with a sellable quantity decided elsewhere (e.g. 0 for an inactive item)."""
+        if units < 0:
+            raise ValueError(f"available_to_sell must not be negative, got {units}")
         return msgspec.structs.replace(self, available_to_sell=units)

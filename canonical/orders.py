@@ -1,6 +1,9 @@
-"""Sales orders from any channel, in one currency, with lines that can be fulfilled separately."""
+"""Sales orders from any channel, in one currency, with lines that can be fulfilled separately.
 
-from datetime import datetime
+Amounts are positive magnitudes: a discount of 5.00 is ``Money("5.00", ...)`` subtracted by whoever
+totals, never a negative amount. Refunds are separate records, not negative order amounts.
+"""
+
 from typing import Annotated, Literal
 
 import msgspec
@@ -8,8 +11,9 @@ import msgspec
 from canonical.address import Address
 from canonical.catalog import Sku
 from canonical.customer import Customer
-from canonical.money import CurrencyCode, Money
+from canonical.money import ISO_4217_CODES, CurrencyCode, Money
 from canonical.tenancy import TenantId
+from canonical.timestamps import Timestamp
 
 __all__ = ["FinancialStatus", "OrderLine", "SalesOrder"]
 
@@ -17,41 +21,80 @@ FinancialStatus = Literal["pending", "authorized", "partially_paid", "paid", "pa
 
 
 class OrderLine(msgspec.Struct, kw_only=True):
+    """One SKU on an order; ``line_id`` is what shipments and returns refer back to."""
+
     line_id: str
     sku: Sku
     title: str
     quantity: Annotated[int, msgspec.Meta(ge=0)]
-    """Units still ordered (after refunds and edits: Shopify's ``current_quantity``)."""
+    """Units still ordered, after refunds and edits (Shopify's ``current_quantity``)."""
     unit_price: Money
     discount: Money | None = None
+    """Total discount on the line (all units), a positive amount."""
     tax: Money | None = None
+    """Total tax on the line (all units)."""
     fulfillable_quantity: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    """Units still to ship; None when the channel does not say."""
+
+    def __post_init__(self) -> None:
+        if self.fulfillable_quantity is not None and self.fulfillable_quantity > self.quantity:
+            raise ValueError(
+                f"line {self.line_id}: fulfillable_quantity {self.fulfillable_quantity} exceeds quantity"
+                f" {self.quantity}"
+            )
 
 
 class SalesOrder(msgspec.Struct, kw_only=True):
+    """An order as accepted from a channel: every amount in the order's one currency."""
+
     tenant: TenantId
     order_id: str
+    """Our id; ``external_id`` is the channel's (e.g. the Shopify order id)."""
     channel: str
     external_id: str
     currency: CurrencyCode
     lines: Annotated[list[OrderLine], msgspec.Meta(min_length=1)]
     total: Money
     financial_status: FinancialStatus
-    placed_at: datetime
-    updated_at: datetime
+    placed_at: Timestamp
+    updated_at: Timestamp
     order_number: str | None = None
+    """What the customer sees, e.g. "#1001"."""
     customer: Customer | None = None
     shipping_address: Address | None = None
+    """None for orders with nothing to ship (gift cards, digital goods)."""
     billing_address: Address | None = None
     shipping: Money | None = None
     discounts: Money | None = None
+    """Total of order and line discounts, a positive amount."""
     tax: Money | None = None
+    """Total tax, lines and shipping."""
     tags: list[str] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
-        amounts = [self.total, self.shipping, self.discounts, self.tax]
+        if self.currency not in ISO_4217_CODES:
+            raise ValueError(f"unknown ISO 4217 currency {self.currency!r}")
+        amounts: list[tuple[str, Money | None]] = [
+            ("total", self.total),
+            ("shipping", self.shipping),
+            ("discounts", self.discounts),
+            ("tax", self.tax),
+        ]
         for line in self.lines:
-            amounts += [line.unit_price, line.discount, line.tax]
-        for money in amounts:
-            if money is not None and money.currency != self.currency:
-                raise ValueError(f"amount in {money.currency} on an order in {self.currency}")
+            amounts += [
+                (f"line {line.line_id} unit_price", line.unit_price),
+                (f"line {line.line_id} discount", line.discount),
+                (f"line {line.line_id} tax", line.tax),
+            ]
+        for name, money in amounts:
+            if money is None:
+                continue
+            if money.currency != self.currency:
+                raise ValueError(f"{name} is in {money.currency} on an order in {self.currency}")
+            if money.amount < 0:
+                raise ValueError(f"{name} is negative")
+        line_ids = [line.line_id for line in self.lines]
+        if len(set(line_ids)) != len(line_ids):
+            raise ValueError("line_id values must be unique within an order")
+        if self.customer is not None and self.customer.tenant != self.tenant:
+            raise ValueError("customer belongs to another tenant")
