@@ -6,7 +6,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TypeVar
+
+from canonical import InventoryPosition
+from canonical.events import INVENTORY_POSITION_CHANGED, EventEnvelope
 
 T = TypeVar("T")
 
@@ -49,3 +53,18 @@ async def running_in_own_task(context: contextlib.AbstractAsyncContextManager[T]
     finally:
         stop.set()
         await task
+
+
+def position_changed(sku: str, *, on_hand: int = 10, sequence: int = 1) -> EventEnvelope:
+    """A WMS ``inventory.position.changed`` event for ``sku`` at DC-EAST, as the WMS would announce it."""
+    position = InventoryPosition.from_states(
+        tenant="demo", sku=sku, location_id="DC-EAST", on_hand=on_hand, updated_at=datetime.now(UTC)
+    )
+    return EventEnvelope.new(
+        type=INVENTORY_POSITION_CHANGED,
+        tenant="demo",
+        aggregate_type="inventory_position",
+        aggregate_id=f"DC-EAST/{sku}",
+        sequence=sequence,
+        payload=position,
+    )

@@ -8,14 +8,11 @@ import signal
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
-from canonical import InventoryPosition
-from canonical.events import INVENTORY_POSITION_CHANGED, EventEnvelope
 from canonical.streams import WMS_EVENTS
 from omnigate import migrations
 from process_apis.inventory.models import InventoryInbox, StockPosition
@@ -23,24 +20,10 @@ from service_kit.database import Database
 from service_kit.events.bus import RedisEventBus
 from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_database, fast_settings
 from tests.conftest import sqlalchemy_postgres_url as postgres_url
-from tests.helpers import eventually
+from tests.helpers import eventually, position_changed
 
 ROOT = Path(__file__).resolve().parents[2]
 SKUS = [f"SKU-{n}" for n in range(1, 7)]
-
-
-def event(sku: str, on_hand: int) -> EventEnvelope:
-    position = InventoryPosition.from_states(
-        tenant="demo", sku=sku, location_id="DC-EAST", on_hand=on_hand, updated_at=datetime.now(UTC)
-    )
-    return EventEnvelope.new(
-        type=INVENTORY_POSITION_CHANGED,
-        tenant="demo",
-        aggregate_type="inventory_position",
-        aggregate_id=f"DC-EAST/{sku}",
-        sequence=1,
-        payload=position,
-    )
 
 
 def start_consumer(url: str, prefix: str, name: str, stall_on: str | None = None) -> subprocess.Popen[str]:
@@ -76,7 +59,7 @@ async def test_killed_consumer_event_is_redelivered_and_processed_once(
         await asyncio.to_thread(migrations.upgrade, fast_settings(tmp_path, database_url=url), ["inventory"])
         await bus.ensure_group(WMS_EVENTS, "inventory")
         for on_hand, sku in enumerate(SKUS, start=10):
-            await bus.publish(WMS_EVENTS, event(sku, on_hand))
+            await bus.publish(WMS_EVENTS, position_changed(sku, on_hand=on_hand))
 
         doomed = start_consumer(url, prefix, "doomed", stall_on="SKU-3")
         processes.append(doomed)

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 
 from canonical import InventoryPosition
-from canonical.events import INVENTORY_POSITION_CHANGED, EventEnvelope
+from canonical.events import EventEnvelope
 from service_kit.events.bus import EventBus
 from service_kit.events.consumer import EventConsumer, Subscription
+from tests.helpers import position_changed
 
 STREAM = "wms.events"
 GROUP = "inventory"
-
-
-def position_event(sku: str, sequence: int = 1) -> EventEnvelope:
-    position = InventoryPosition.from_states(
-        tenant="demo", sku=sku, location_id="DC-EAST", on_hand=10, updated_at=datetime.now(UTC)
-    )
-    return EventEnvelope.new(
-        type=INVENTORY_POSITION_CHANGED,
-        tenant="demo",
-        aggregate_type="inventory_position",
-        aggregate_id=f"DC-EAST/{sku}",
-        sequence=sequence,
-        payload=position,
-    )
 
 
 async def receive(bus: EventBus, consumer: str, *, idle_ms: int = 200) -> list:  # type: ignore[type-arg]
@@ -36,7 +22,7 @@ async def receive(bus: EventBus, consumer: str, *, idle_ms: int = 200) -> list: 
 
 async def test_events_reach_the_group_in_order_and_intact(bus: EventBus) -> None:
     await bus.ensure_group(STREAM, GROUP)
-    sent = [position_event(f"SKU-{n}") for n in range(3)]
+    sent = [position_changed(f"SKU-{n}") for n in range(3)]
     for envelope in sent:
         await bus.publish(STREAM, envelope)
 
@@ -49,7 +35,7 @@ async def test_events_reach_the_group_in_order_and_intact(bus: EventBus) -> None
 
 async def test_acknowledged_events_are_not_redelivered(bus: EventBus) -> None:
     await bus.ensure_group(STREAM, GROUP)
-    await bus.publish(STREAM, position_event("SKU-1"))
+    await bus.publish(STREAM, position_changed("SKU-1"))
     [delivery] = await receive(bus, "c1")
     await bus.ack(delivery, GROUP)
     await asyncio.sleep(0.3)
@@ -61,7 +47,7 @@ async def test_acknowledged_events_are_not_redelivered(bus: EventBus) -> None:
 async def test_unacknowledged_event_is_redelivered_to_another_consumer(bus: EventBus) -> None:
     """A consumer that dies before acking loses nothing: the event goes to the next consumer."""
     await bus.ensure_group(STREAM, GROUP)
-    envelope = position_event("SKU-1")
+    envelope = position_changed("SKU-1")
     await bus.publish(STREAM, envelope)
     [first] = await receive(bus, "crashed-consumer")
 
@@ -77,7 +63,7 @@ async def test_unacknowledged_event_is_redelivered_to_another_consumer(bus: Even
 async def test_groups_are_independent(bus: EventBus) -> None:
     await bus.ensure_group(STREAM, GROUP)
     await bus.ensure_group(STREAM, "audit")
-    await bus.publish(STREAM, position_event("SKU-1"))
+    await bus.publish(STREAM, position_changed("SKU-1"))
 
     [ours] = await receive(bus, "c1")
     await bus.ack(ours, GROUP)
@@ -99,9 +85,9 @@ async def test_failing_event_is_dead_lettered_after_max_attempts_and_can_be_repl
         bus, Subscription(STREAM, handler), group=GROUP, consumer="c1", max_attempts=3, block_ms=50, claim_idle_ms=100
     )
     await consumer.start()
-    poison = position_event("POISON")
+    poison = position_changed("POISON")
     await bus.publish(STREAM, poison)
-    await bus.publish(STREAM, position_event("GOOD"))
+    await bus.publish(STREAM, position_changed("GOOD"))
 
     for _ in range(40):
         await consumer.consume_once()
@@ -146,7 +132,7 @@ async def test_consumer_ignores_event_types_it_did_not_subscribe_to(bus: EventBu
         block_ms=50,
     )
     await consumer.start()
-    await bus.publish(STREAM, position_event("SKU-1"))
+    await bus.publish(STREAM, position_changed("SKU-1"))
     await consumer.consume_once()
 
     assert seen == []

@@ -4,13 +4,11 @@ its change committed, and applied once however often it is delivered."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from canonical import InventoryPosition
-from canonical.events import INVENTORY_POSITION_CHANGED, EventEnvelope
+from canonical.events import EventEnvelope
 from canonical.streams import WMS_EVENTS
 from process_apis.inventory.models import InventoryInbox, StockPosition
 from process_apis.inventory.projections import subscriptions
@@ -20,21 +18,7 @@ from service_kit.events.outbox import record_event
 from service_kit.events.relay import OutboxRelay
 from service_kit.settings import Settings
 from system_apis.wms.models import WmsOutbox
-from tests.helpers import eventually
-
-
-def position_event(on_hand: int, sequence: int, sku: str = "TSHIRT-BLK-M") -> EventEnvelope:
-    position = InventoryPosition.from_states(
-        tenant="demo", sku=sku, location_id="DC-EAST", on_hand=on_hand, updated_at=datetime.now(UTC)
-    )
-    return EventEnvelope.new(
-        type=INVENTORY_POSITION_CHANGED,
-        tenant="demo",
-        aggregate_type="inventory_position",
-        aggregate_id=f"DC-EAST/{sku}",
-        sequence=sequence,
-        payload=position,
-    )
+from tests.helpers import eventually, position_changed
 
 
 @pytest.fixture
@@ -54,7 +38,9 @@ async def test_event_of_a_rolled_back_change_is_never_published(database: Databa
     bus = InMemoryEventBus()
     with pytest.raises(RuntimeError):
         async with database.transaction() as session:
-            record_event(session, WmsOutbox, stream=WMS_EVENTS, envelope=position_event(5, 1))
+            record_event(
+                session, WmsOutbox, stream=WMS_EVENTS, envelope=position_changed("TSHIRT-BLK-M", on_hand=5, sequence=1)
+            )
             raise RuntimeError("the business change failed")
 
     assert await OutboxRelay(database, WmsOutbox, bus).relay_once() == 0
@@ -63,7 +49,7 @@ async def test_event_of_a_rolled_back_change_is_never_published(database: Databa
 
 async def test_committed_event_is_published_once(database: Database) -> None:
     bus = InMemoryEventBus()
-    envelope = position_event(5, 1)
+    envelope = position_changed("TSHIRT-BLK-M", on_hand=5, sequence=1)
     async with database.transaction() as session:
         record_event(session, WmsOutbox, stream=WMS_EVENTS, envelope=envelope)
     relay = OutboxRelay(database, WmsOutbox, bus)
@@ -75,7 +61,7 @@ async def test_committed_event_is_published_once(database: Database) -> None:
 
 async def test_concurrent_relays_publish_each_event_once(database: Database) -> None:
     bus = InMemoryEventBus()
-    sent = [position_event(n, n, sku=f"SKU-{n}") for n in range(1, 41)]
+    sent = [position_changed(f"SKU-{n}", on_hand=n, sequence=n) for n in range(1, 41)]
     async with database.transaction() as session:
         for envelope in sent:
             record_event(session, WmsOutbox, stream=WMS_EVENTS, envelope=envelope)
@@ -92,7 +78,10 @@ async def test_redelivered_event_is_applied_once_and_stale_event_is_ignored(sett
     database = Database(settings.database_url_for("inventory"))
     try:
         [apply_position, _apply_item] = [s.handler for s in subscriptions(database)]
-        newer, older = position_event(30, 2), position_event(99, 1)
+        newer, older = (
+            position_changed("TSHIRT-BLK-M", on_hand=30, sequence=2),
+            position_changed("TSHIRT-BLK-M", on_hand=99, sequence=1),
+        )
 
         await apply_position(newer)
         await apply_position(newer)  # a relay that crashed before marking the row republishes it
@@ -110,7 +99,7 @@ async def test_redelivered_event_is_applied_once_and_stale_event_is_ignored(sett
 
 async def test_events_survive_a_restart_of_a_non_durable_bus(database: Database) -> None:
     """Embedded mode: the in-memory bus dies with the process; the relay replays the outbox into the new one."""
-    envelope = position_event(5, 1)
+    envelope = position_changed("TSHIRT-BLK-M", on_hand=5, sequence=1)
     async with database.transaction() as session:
         record_event(session, WmsOutbox, stream=WMS_EVENTS, envelope=envelope)
     assert await OutboxRelay(database, WmsOutbox, InMemoryEventBus()).relay_once() == 1  # then the process dies
