@@ -1,11 +1,15 @@
-"""Builds the gateway."""
+"""Builds the gateway: the authorization server, the admin API and the proxy in front of every service."""
 
 from __future__ import annotations
 
 from litestar import Litestar
 from litestar.datastructures import State
 
+from gateway.admin.controllers import ClientAdminController
 from gateway.controllers import ProxyController
+from gateway.models import GatewayBase
+from gateway.oauth.controllers import OAuthController
+from gateway.oauth.security import security_lifespan
 from gateway.routes import DEFAULT_ROUTES, RouteTable
 from service_kit.app import ServiceDefinition, ServiceRuntime, create_service_app
 from service_kit.health import ReadinessCheck
@@ -27,14 +31,16 @@ def create_app(runtime: ServiceRuntime) -> Litestar:
     app = create_service_app(
         name="gateway",
         runtime=runtime,
-        route_handlers=[ProxyController],
+        route_handlers=[OAuthController, ClientAdminController, ProxyController],
         title="Omnigate gateway",
-        uses_database=False,
         readiness_checks=[_upstream_ready(name) for name in table.upstreams],
         health_checks_readiness=True,
+        lifespan=[security_lifespan(runtime.settings)],
     )
-    app.state.update(route_table=table, anonymous_tenant=runtime.settings.tenant)
+    app.state.update(route_table=table)
     return app
 
 
-SERVICE = ServiceDefinition(name="gateway", layer="gateway", create_app=create_app, default_port=8000)
+SERVICE = ServiceDefinition(
+    name="gateway", layer="gateway", create_app=create_app, metadata=GatewayBase.metadata, default_port=8000
+)

@@ -1,4 +1,4 @@
-"""The gateway's public routes: everything under ``/{api}/v{major}/`` is proxied by the route table."""
+"""The gateway's public routes: everything under ``/{api}/v{major}/`` is checked and proxied by the route table."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response.base import ASGIResponse
 
+from gateway.oauth.access_tokens import (
+    TENANT_CHOICE_HEADER,
+    authenticate_bearer,
+    identity_headers,
+    select_tenant,
+)
+from gateway.oauth.security import GatewaySecurity
 from gateway.proxy import forward
 from gateway.routes import RouteTable
 from service_kit.dependencies import Clients
+from service_kit.problems import Forbidden
 
 __all__ = ["ProxyController"]
 
@@ -31,7 +39,23 @@ class ProxyController(Controller):
         version: FromPath[str],
     ) -> ASGIResponse:
         table: RouteTable = state.route_table
-        target = table.resolve(api, version)
-        # Until OAuth client binding lands, every caller acts for the configured tenant (see README).
-        tenant: str = state.anonymous_tenant
-        return await forward(request, target, clients.get(target.upstream), tenant)
+        target, major = table.resolve(api, version)
+        identity: list[tuple[str, str]] = []
+        if target.auth == "oauth2":
+            security: GatewaySecurity = state.security
+            caller = await authenticate_bearer(
+                request.headers.get("authorization"),
+                issuer=security.issuer,
+                key_ring=security.key_ring,
+                revocations=security.revocations,
+                required_scopes=target.required_scopes(request.method),
+            )
+            if caller.api_versions and f"{api}:v{major}" not in caller.api_versions:
+                raise Forbidden(
+                    f"client '{caller.client_id}' may not call {api} v{major}",
+                    code="version_not_allowed",
+                    extra={"allowed_versions": list(caller.api_versions)},
+                )
+            tenant = select_tenant(caller, request.headers.get(TENANT_CHOICE_HEADER))
+            identity = identity_headers(caller, tenant)
+        return await forward(request, target, clients.get(target.upstream), identity)

@@ -12,7 +12,6 @@ from litestar import Request
 from litestar.response.base import ASGIResponse
 
 from gateway.routes import Route
-from service_kit.tenancy import TENANT_HEADER
 
 __all__ = ["forward"]
 
@@ -31,14 +30,15 @@ _HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
-# Trace context is re-injected by the traced client; identity headers are ours to set, never the caller's.
-_STRIPPED_REQUEST = _HOP_BY_HOP | {"traceparent", "tracestate"}
+# Trace context is re-injected by the traced client; identity headers are ours to set, never the caller's;
+# the bearer token stops here (upstreams get the verified identity instead).
+_STRIPPED_REQUEST = _HOP_BY_HOP | {"traceparent", "tracestate", "authorization", "omnigate-tenant"}
 _STRIPPED_RESPONSE = _HOP_BY_HOP | {"content-encoding", "x-trace-id"}
 _INTERNAL_PREFIX = "x-omnigate-"
 
 
 async def forward(
-    request: Request[Any, Any, Any], route: Route, client: httpx.AsyncClient, tenant: str
+    request: Request[Any, Any, Any], route: Route, client: httpx.AsyncClient, identity: list[tuple[str, str]]
 ) -> ASGIResponse:
     """Send the request on with forwarding and identity headers set by us, and relay the answer."""
     client_host = request.client.host if request.client else ""
@@ -54,7 +54,7 @@ async def forward(
         ("x-forwarded-for", f"{prior}, {client_host}" if prior else client_host),
         ("x-forwarded-proto", request.url.scheme),
         ("x-forwarded-host", request.headers.get("host", "")),
-        (TENANT_HEADER, tenant),
+        *identity,
     ]
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     upstream = await client.request(

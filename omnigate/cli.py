@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from omnigate import contracts, migrations
+from omnigate.access_commands import audit, clients, keys
 from omnigate.catalog import SERVICES, get_service
 from omnigate.demo import seed_demo
 from omnigate.runtime import build_bus, serve_embedded, serve_one
@@ -152,3 +153,8 @@ def replay(stream: str, dead_letter_id: str) -> None:
             await bus.aclose()
 
     click.echo(asyncio.run(_run()))
+
+
+main.add_command(clients)
+main.add_command(keys)
+main.add_command(audit)

@@ -109,8 +109,13 @@ def create_service_app(
     subscriptions: SubscriptionFactory | None = None,
     readiness_checks: Sequence[ReadinessCheck] = (),
     health_checks_readiness: bool = False,
+    lifespan: Sequence[Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]] = (),
+    middleware: Sequence[Any] = (),
 ) -> Litestar:
-    """Build a service's Litestar app; business code only brings its routes, tables and consumers."""
+    """Build a service's Litestar app; business code only brings its routes, tables and consumers.
+
+    ``lifespan`` hooks run after the service's own start-up (database, clients, bus are in ``app.state``).
+    """
     settings = runtime.settings
     configure_tracing(name, settings.otel_exporter)
     uses_bus = outbox is not None or subscriptions is not None
@@ -121,7 +126,7 @@ def create_service_app(
     ]
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    async def service_lifespan(app: Litestar) -> AsyncIterator[None]:
         database = Database(settings.database_url_for(name)) if uses_database else None
         clients = ServiceClients(runtime.registry, settings.http)
         app.state.update(database=database, clients=clients, bus=runtime.bus, service_name=name)
@@ -166,7 +171,8 @@ def create_service_app(
         dependencies=dependencies,
         exception_handlers=problem_exception_handlers(),
         before_send=[stamp_trace_id],
-        lifespan=[lifespan],
+        lifespan=[service_lifespan, *lifespan],
+        middleware=list(middleware),
         request_max_body_size=settings.max_request_body,
         openapi_config=OpenAPIConfig(title=title, version=version, description=description or None),
         logging_config=None,

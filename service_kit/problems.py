@@ -29,6 +29,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "BadRequest",
     "Conflict",
+    "Forbidden",
     "NotFound",
     "Problem",
     "ProblemDocument",
@@ -78,6 +79,12 @@ class BadRequest(Problem):
     status = 400
     code = "bad_request"
     title_text = "Bad request"
+
+
+class Forbidden(Problem):
+    status = 403
+    code = "forbidden"
+    title_text = "Forbidden"
 
 
 class NotFound(Problem):

@@ -71,7 +71,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     """Where spans go; ``otlp`` honours the standard ``OTEL_EXPORTER_OTLP_*`` variables."""
     tenant: str = "demo"
-    """Tenant that unauthenticated gateway traffic acts for, until OAuth client binding lands."""
+    """Tenant the demo data is seeded into."""
+    issuer: str | None = None
+    """OAuth issuer identifier (``iss`` of every token); default ``http://{host}:{port}``."""
+    access_token_ttl: Annotated[int, msgspec.Meta(ge=60, le=86_400)] = 3_600
+    """Seconds an access token is valid."""
+    key_encryption_key: str | None = None
+    """Secret that encrypts the gateway's signing keys at rest; when unset, one is generated once into
+    ``data_dir/gateway.kek`` (fine for a laptop, not for a cluster: set it from your secret store)."""
+    registration_token: str | None = None
+    """Initial access token for self-service registration (RFC 7591); registration is closed when unset."""
     max_request_body: PositiveInt = 1_048_576
     """Largest request body in bytes; bigger bodies get a 413 problem."""
     bus_prefix: str = "omnigate:"
@@ -130,6 +139,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"
+
+    @property
+    def oauth_issuer(self) -> str:
+        return (self.issuer or f"http://{self.host}:{self.port}").rstrip("/")
 
     def service_url_for(self, service: str) -> str | None:
         """Base URL of a remote service, or ``None`` when it runs in this process."""

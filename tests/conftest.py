@@ -19,11 +19,12 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from gateway.oauth.scopes import SCOPES
 from omnigate import migrations
 from omnigate.runtime import EmbeddedProduct
 from service_kit.events.bus import EventBus, InMemoryEventBus, RedisEventBus
 from service_kit.settings import Settings
-from tests.helpers import running_in_own_task
+from tests.helpers import fetch_token, onboard, running_in_own_task
 
 POSTGRES_DSN = os.environ.get("OMNIGATE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("OMNIGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -123,11 +124,21 @@ async def product(settings: Settings) -> AsyncIterator[EmbeddedProduct]:
 
 
 @pytest.fixture
-async def gateway(product: EmbeddedProduct) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the gateway, as the outside world calls it."""
+async def anonymous_gateway(product: EmbeddedProduct) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the gateway, as the outside world calls it, with no credentials."""
     transport = httpx.ASGITransport(app=product.asgi["gateway"])  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
         yield client
+
+
+@pytest.fixture
+async def gateway(product: EmbeddedProduct, anonymous_gateway: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The gateway as a back-office client of tenant ``demo`` calls it: a token with every API scope."""
+    scopes = [scope for scope in SCOPES if not scope.startswith("admin:")]
+    client = await onboard(product.settings, scopes=scopes)
+    token = await fetch_token(anonymous_gateway, client.client_id, client.client_secret)
+    anonymous_gateway.headers["Authorization"] = f"Bearer {token}"
+    return anonymous_gateway
 
 
 @pytest.fixture(params=["memory", "redis"])

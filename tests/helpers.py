@@ -7,10 +7,15 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
 
 from canonical import InventoryPosition
 from canonical.events import INVENTORY_POSITION_CHANGED, EventEnvelope
+from service_kit.database import Database
+from service_kit.settings import Settings
 
 T = TypeVar("T")
 
@@ -68,3 +73,28 @@ def position_changed(sku: str, *, on_hand: int = 10, sequence: int = 1) -> Event
         sequence=sequence,
         payload=position,
     )
+
+
+async def onboard(settings: Settings, *, scopes: list[str], tenants: list[str] | None = None, **fields: Any) -> Any:
+    """Create an OAuth client straight in the gateway's database, as ``omnigate clients create`` does."""
+    from gateway.admin.schemas import ClientCreate
+    from gateway.oauth.clients import create_client
+
+    spec = msgspec.convert(
+        {"name": "test client", "scopes": scopes, "tenants": tenants or ["demo"], **fields}, ClientCreate
+    )
+    database = Database(settings.database_url_for("gateway"))
+    try:
+        async with database.transaction() as session:
+            return await create_client(session, spec, actor="test")
+    finally:
+        await database.dispose()
+
+
+async def fetch_token(gateway: httpx.AsyncClient, client_id: str, secret: str, scope: str | None = None) -> str:
+    """A token by client_secret_basic; fails the test with the OAuth error if there is none."""
+    form = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
+    response = await gateway.post("/oauth/token", data=form, auth=(client_id, secret))
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token

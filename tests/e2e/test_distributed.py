@@ -5,6 +5,7 @@ embedded product."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -21,12 +22,12 @@ from omnigate.demo import seed_demo
 from omnigate.runtime import EmbeddedProduct
 from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_database, fast_settings
 from tests.conftest import sqlalchemy_postgres_url as postgres_url
-from tests.helpers import eventually, running_in_own_task
+from tests.helpers import eventually, fetch_token, onboard, running_in_own_task
 
 ROOT = Path(__file__).resolve().parents[2]
 OMNIGATE = str(Path(sys.executable).with_name("omnigate"))
 SERVICES = ("erp", "wms", "inventory", "storefront", "gateway")
-WITH_DATABASE = ("erp", "wms", "inventory")
+WITH_DATABASE = ("erp", "wms", "inventory", "gateway")
 
 
 def free_port() -> int:
@@ -36,8 +37,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def cluster(postgres_available: None, redis_available: None, tmp_path: Path) -> AsyncIterator[str]:
-    """Start every service in its own process; yields the gateway's base URL."""
+async def cluster(
+    postgres_available: None, redis_available: None, tmp_path: Path
+) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """Start every service in its own process; yields the gateway's base URL and a client onboarded by the CLI."""
     databases = {name: await create_postgres_database() for name in WITH_DATABASE}
     ports = {name: free_port() for name in SERVICES}
     prefix = f"omnigate-e2e-{uuid.uuid4().hex[:8]}:"
@@ -60,6 +63,15 @@ async def cluster(postgres_available: None, redis_available: None, tmp_path: Pat
     try:
         subprocess.run([OMNIGATE, "db", "upgrade"], env=env, cwd=ROOT, check=True, timeout=120)
         subprocess.run([OMNIGATE, "seed"], env=env, cwd=ROOT, check=True, timeout=120)
+        onboarded = subprocess.run(
+            [OMNIGATE, "clients", "create", "--name", "e2e shop", "--scopes", "storefront:read", "--tenant", "demo"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            timeout=60,
+            capture_output=True,
+        )
+        client = json.loads(onboarded.stdout)
         for name in SERVICES:
             log = (logs / f"{name}.log").open("wb")
             processes.append(
@@ -71,7 +83,7 @@ async def cluster(postgres_available: None, redis_available: None, tmp_path: Pat
                     stderr=subprocess.STDOUT,
                 )
             )
-        yield f"http://127.0.0.1:{ports['gateway']}"
+        yield f"http://127.0.0.1:{ports['gateway']}", client
     finally:
         for process in processes:
             process.terminate()
@@ -96,9 +108,12 @@ async def embedded_answer(tmp_path: Path, sku: str) -> dict[str, object]:
     settings = fast_settings(tmp_path / "embedded")
     await asyncio.to_thread(migrations.upgrade, settings)
     await seed_demo(settings)
+    onboarded = await onboard(settings, scopes=["storefront:read"])
     async with running_in_own_task(EmbeddedProduct(settings).running()) as product:
         transport = httpx.ASGITransport(app=product.asgi["gateway"])  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+            client.headers["Authorization"] = f"Bearer {token}"
 
             async def ask() -> httpx.Response:
                 return await client.get("/storefront/v1/availability", params={"sku": sku})
@@ -107,8 +122,11 @@ async def embedded_answer(tmp_path: Path, sku: str) -> dict[str, object]:
             return response.json()  # type: ignore[no-any-return]
 
 
-async def test_separate_processes_answer_like_the_embedded_product(cluster: str, tmp_path: Path) -> None:
-    async with httpx.AsyncClient(base_url=cluster, timeout=10) as client:
+async def test_separate_processes_answer_like_the_embedded_product(
+    cluster: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    base_url, onboarded = cluster
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
 
         async def health() -> int:
             try:
@@ -117,6 +135,8 @@ async def test_separate_processes_answer_like_the_embedded_product(cluster: str,
                 return 0
 
         await eventually(health, lambda status: status == 200, within=90)
+        token = await fetch_token(client, onboarded["client_id"], onboarded["client_secret"])
+        client.headers["Authorization"] = f"Bearer {token}"
 
         async def ask() -> httpx.Response:
             return await client.get("/storefront/v1/availability", params={"sku": "TSHIRT-BLK-M"})

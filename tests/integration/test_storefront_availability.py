@@ -169,5 +169,11 @@ async def test_health_reports_upstreams(seeded: httpx.AsyncClient) -> None:
     response = await seeded.get("/health")
 
     assert response.status_code == 200
-    assert response.json()["checks"] == {"erp": "ok", "inventory": "ok", "storefront": "ok", "wms": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "erp": "ok",
+        "inventory": "ok",
+        "storefront": "ok",
+        "wms": "ok",
+    }
     assert len(response.headers["x-trace-id"]) == 32

@@ -1,0 +1,1 @@
+"""The gateway's own admin API (``/admin/v1``): client onboarding and the audit log."""

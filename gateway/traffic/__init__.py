@@ -1,0 +1,1 @@
+"""Traffic policies the gateway applies before proxying: rate limits."""
