@@ -1,0 +1,49 @@
+"""Every OAuth test runs twice: embedded (SQLite, in-memory deny-list and limits) and on servers
+(PostgreSQL, Redis shared by every gateway process)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from omnigate import migrations
+from service_kit.settings import Settings
+from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_database, fast_settings
+from tests.conftest import sqlalchemy_postgres_url as postgres_url
+
+
+@pytest.fixture(params=["embedded", "servers"])
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
+    if request.param == "embedded":
+        result = fast_settings(tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'omnigate.db'}")
+        await asyncio.to_thread(migrations.upgrade, result)
+        yield result
+        return
+    request.getfixturevalue("postgres_available")
+    request.getfixturevalue("redis_available")
+    database = await create_postgres_database()
+    prefix = f"omnigate-oauth-{uuid.uuid4().hex[:8]}:"
+    result = fast_settings(
+        tmp_path, database_url=postgres_url(database), redis_url=REDIS_URL, bus="redis", bus_prefix=prefix
+    )
+    await asyncio.to_thread(migrations.upgrade, result)
+    try:
+        yield result
+    finally:
+        redis = Redis.from_url(REDIS_URL)
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+        await drop_postgres_database(database)
+
+
+def asgi_client(app: object, *, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
