@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_READ_ONLY = "omnigate_read_only"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -88,12 +89,21 @@ class Database:
         self.engine: AsyncEngine = sqlalchemy_asyncio.create_async_engine(url, **engine_args)
         if self.is_sqlite:
             _serialize_sqlite_writers(self.engine)
+        self._reader = self.engine.execution_options(**{_READ_ONLY: True})
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on any exception."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session. On SQLite it starts a deferred transaction, so it never queues behind a
+        writer (WAL readers see the last commit); a request may use one while its own write transaction
+        holds the lock."""
+        async with self.sessions(bind=self._reader) as session, session.begin():
             yield session
 
     async def ping(self) -> None:
@@ -125,7 +135,8 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _switch_to_wal(cursor: Any) -> None:

@@ -79,6 +79,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     key_encryption_key: str | None = None
     """Secret that encrypts the gateway's signing keys at rest; when unset, one is generated once into
     ``data_dir/gateway.kek`` (fine for a laptop, not for a cluster: set it from your secret store)."""
+    signing_key_refresh_interval: PositiveFloat = 30.0
+    """Seconds a gateway trusts its cached signing keys before reloading (a rotation shows within this)."""
     registration_token: str | None = None
     """Initial access token for self-service registration (RFC 7591); registration is closed when unset."""
     max_request_body: PositiveInt = 1_048_576

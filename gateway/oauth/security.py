@@ -38,7 +38,7 @@ class GatewaySecurity:
 
 async def _revoked_tokens(database: Database) -> list[tuple[str, float]]:
     now = datetime.now(UTC)
-    async with database.transaction() as session:
+    async with database.reading() as session:
         rows = await session.execute(
             select(IssuedToken.jti, IssuedToken.expires_at).where(
                 IssuedToken.revoked_at.is_not(None), IssuedToken.expires_at > now
@@ -64,7 +64,9 @@ async def _security_lifespan(app: Litestar, *, settings: Settings) -> AsyncItera
     else:
         revocations = InMemoryRevocationList()
         limiter = InMemoryRateLimiter()
-    key_ring = KeyRing(database, KeyEncryption.from_settings(settings))
+    key_ring = KeyRing(
+        database, KeyEncryption.from_settings(settings), refresh_interval=settings.signing_key_refresh_interval
+    )
     try:
         await key_ring.ensure_active_key(alg="RS256", token_ttl=settings.access_token_ttl)
         await revocations.restore(await _revoked_tokens(database))

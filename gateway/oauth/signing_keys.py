@@ -164,7 +164,7 @@ class KeyRing:
     async def load(self) -> None:
         async with self._lock:
             now = datetime.now(UTC)
-            async with self._database.transaction() as session:
+            async with self._database.reading() as session:  # callers may hold a write transaction
                 keys = await published_keys(session, now)
             active = next((k for k in keys if k.superseded_at is None), None)
             signing = (

@@ -218,3 +218,21 @@ async def test_secret_rotation_keeps_the_old_secret_working_for_the_grace_period
     assert (
         await client.post("/oauth/token", data=form, auth=(shop.client_id, rotated.client_secret))
     ).status_code == 200
+
+
+async def test_keys_reload_in_the_middle_of_token_requests(settings: Settings) -> None:
+    """A reload of the key ring while the request holds its write transaction (SQLite's single writer)
+    must neither deadlock nor fail: it reads without taking the write lock."""
+    import msgspec
+
+    eager = msgspec.structs.replace(settings, signing_key_refresh_interval=0.001)
+    shop = await onboard(eager, scopes=["storefront:read"])
+    product = EmbeddedProduct(eager)
+    async with running_in_own_task(product.running()), asgi_client(product.asgi["gateway"]) as client:
+        for _ in range(3):
+            await asyncio.sleep(0.01)
+            token = await fetch_token(client, shop.client_id, shop.client_secret)
+            introspected = await client.post(
+                "/oauth/introspect", data={"token": token}, auth=(shop.client_id, shop.client_secret)
+            )
+            assert introspected.json()["active"] is True
