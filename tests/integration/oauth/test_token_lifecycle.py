@@ -236,3 +236,24 @@ async def test_keys_reload_in_the_middle_of_token_requests(settings: Settings) -
                 "/oauth/introspect", data={"token": token}, auth=(shop.client_id, shop.client_secret)
             )
             assert introspected.json()["active"] is True
+
+
+async def test_a_superseded_key_retires_once_its_last_token_has_expired(product: EmbeddedProduct) -> None:
+    from datetime import UTC, datetime
+
+    from gateway.oauth.signing_keys import RETIREMENT_LEEWAY, published_keys
+
+    database = Database(product.settings.database_url_for("gateway"))
+    try:
+        async with database.transaction() as session:
+            before = {key.kid for key in await published_keys(session, datetime.now(UTC))}
+            new = await rotate_signing_key(
+                session, KeyEncryption.from_settings(product.settings), alg="RS256", token_ttl=120, actor="test"
+            )
+            now = datetime.now(UTC)
+            soon = {key.kid for key in await published_keys(session, now + timedelta(seconds=120))}
+            later = {key.kid for key in await published_keys(session, now + timedelta(seconds=121) + RETIREMENT_LEEWAY)}
+    finally:
+        await database.dispose()
+    assert soon == before | {new.kid}, "the old key verifies while its tokens may still be valid"
+    assert later == {new.kid}, "then it leaves the JWKS"
