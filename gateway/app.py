@@ -10,7 +10,7 @@ from gateway.controllers import ProxyController
 from gateway.models import GatewayBase
 from gateway.oauth.controllers import OAuthController
 from gateway.oauth.security import security_lifespan
-from gateway.routes import DEFAULT_ROUTES, RouteTable
+from gateway.routes import DEFAULT_POLICY_FILE, PolicyFile
 from service_kit.app import ServiceDefinition, ServiceRuntime, create_service_app
 from service_kit.health import ReadinessCheck
 from service_kit.problems import raise_for_upstream
@@ -27,17 +27,17 @@ def _upstream_ready(name: str) -> ReadinessCheck:
 
 
 def create_app(runtime: ServiceRuntime) -> Litestar:
-    table = RouteTable(DEFAULT_ROUTES)
+    policy = PolicyFile(runtime.settings.routes_file or DEFAULT_POLICY_FILE)
     app = create_service_app(
         name="gateway",
         runtime=runtime,
         route_handlers=[OAuthController, ClientAdminController, ProxyController],
         title="Omnigate gateway",
-        readiness_checks=[_upstream_ready(name) for name in table.upstreams],
+        readiness_checks=[_upstream_ready(name) for name in policy.table.upstreams],
         health_checks_readiness=True,
         lifespan=[security_lifespan(runtime.settings)],
     )
-    app.state.update(route_table=table)
+    app.state.update(policy=policy)
     return app
 
 

@@ -17,7 +17,7 @@ from gateway.oauth.access_tokens import (
 )
 from gateway.oauth.security import GatewaySecurity
 from gateway.proxy import forward
-from gateway.routes import RouteTable
+from gateway.routes import PolicyFile
 from service_kit.dependencies import Clients
 from service_kit.problems import Forbidden
 
@@ -38,11 +38,12 @@ class ProxyController(Controller):
         api: FromPath[str],
         version: FromPath[str],
     ) -> ASGIResponse:
-        table: RouteTable = state.route_table
-        target, major = table.resolve(api, version)
+        policy: PolicyFile = state.policy
+        security: GatewaySecurity = state.security
+        target, major = policy.table.resolve(api, version)
         identity: list[tuple[str, str]] = []
+        caller_key, plan = f"addr:{request.client.host if request.client else 'unknown'}", "anonymous"
         if target.auth == "oauth2":
-            security: GatewaySecurity = state.security
             caller = await authenticate_bearer(
                 request.headers.get("authorization"),
                 issuer=security.issuer,
@@ -58,4 +59,9 @@ class ProxyController(Controller):
                 )
             tenant = select_tenant(caller, request.headers.get(TENANT_CHOICE_HEADER))
             identity = identity_headers(caller, tenant)
-        return await forward(request, target, clients.get(target.upstream), identity)
+            caller_key = f"client:{caller.client_id}"
+            plan = await security.admission.plans.plan_of(caller.client_id, fallback=caller.plan)
+        quota = await security.admission.admit(policy.current, target, caller=caller_key, plan_name=plan)
+        response = await forward(request, target, clients.get(target.upstream), identity)
+        response.headers.update(quota.headers())
+        return response

@@ -1,27 +1,75 @@
-"""The route table: which service answers which public API version. Data, not code."""
+"""The gateway's traffic policy: which service answers which public API version, what each route needs, and
+the rate-limit plans. Data (``gateway/routes.toml`` or ``OMNIGATE_ROUTES_FILE``), not code, reloaded when the
+file changes."""
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import time
+import tomllib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Annotated, Literal
 
 import msgspec
 
+from gateway.traffic.rate_limit import Limit
 from service_kit.problems import NotFound
+from service_kit.settings import ConfigurationError
 
-__all__ = ["DEFAULT_ROUTES", "Route", "RouteTable", "UnknownApi"]
+__all__ = [
+    "DEFAULT_POLICY_FILE",
+    "GatewayPolicy",
+    "Plan",
+    "PolicyFile",
+    "Pool",
+    "Route",
+    "RouteTable",
+    "UnknownApi",
+    "load_policy",
+]
 
+logger = logging.getLogger(__name__)
+
+DEFAULT_POLICY_FILE = Path(__file__).with_name("routes.toml")
 _VERSION = re.compile(r"^v([1-9][0-9]{0,2})$")
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]*$")]
+Positive = Annotated[int, msgspec.Meta(gt=0)]
 
 
 class UnknownApi(NotFound):
     code = "unknown_api"
 
 
-class Route(msgspec.Struct, frozen=True, kw_only=True):
+class Plan(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    rate: Positive
+    burst: Positive | None = None
+    period: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+
+    @property
+    def limit(self) -> Limit:
+        return Limit(rate=self.rate, period=self.period, burst=self.burst)
+
+
+class Pool(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Capacity every request through the gateway cluster shares."""
+
+    rate: Positive
+    burst: Positive | None = None
+    reserved_for_customer: Annotated[int, msgspec.Meta(ge=0)] = 0
+    """Cells of the pool that ``back_office`` requests may never take."""
+
+    @property
+    def limit(self) -> Limit:
+        return Limit(rate=self.rate, burst=self.burst)
+
+
+class Route(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     api: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]*$")]
-    versions: tuple[int, ...]
+    versions: Annotated[tuple[int, ...], msgspec.Meta(min_length=1)]
     upstream: str
     """Service name in the registry."""
     auth: Literal["public", "oauth2", "shopify_hmac"] = "oauth2"
@@ -29,33 +77,13 @@ class Route(msgspec.Struct, frozen=True, kw_only=True):
     """Scopes a token needs for GET and HEAD (all of them)."""
     write_scopes: tuple[str, ...] = ()
     """Scopes a token needs for POST, PUT, PATCH and DELETE (all of them)."""
+    route_class: Literal["customer", "back_office"] = msgspec.field(default="back_office", name="class")
+    """``customer`` traffic may use the whole shared pool; ``back_office`` leaves the reserve alone."""
     timeout: Annotated[float, msgspec.Meta(gt=0)] = 10.0
     """Seconds the upstream has to answer before the caller gets a 504 problem."""
 
     def required_scopes(self, method: str) -> list[str]:
         return list(self.read_scopes if method in _READ_METHODS else self.write_scopes)
-
-
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-DEFAULT_ROUTES: tuple[Route, ...] = (
-    Route(
-        api="storefront",
-        versions=(1,),
-        upstream="storefront",
-        read_scopes=("storefront:read",),
-        write_scopes=("orders:write",),
-    ),
-    Route(
-        api="inventory",
-        versions=(1,),
-        upstream="inventory",
-        read_scopes=("inventory:read",),
-        write_scopes=("inventory:write",),
-    ),
-    Route(api="erp", versions=(1,), upstream="erp", read_scopes=("erp:read",), write_scopes=("erp:write",)),
-    Route(api="wms", versions=(1,), upstream="wms", read_scopes=("wms:read",), write_scopes=("wms:write",)),
-)
 
 
 class RouteTable:
@@ -79,3 +107,87 @@ class RouteTable:
                 extra={"versions": [f"v{v}" for v in route.versions]},
             )
         return route, int(match.group(1))
+
+
+class GatewayPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    plans: dict[Name, Plan]
+    pool: Pool
+    routes: list[Route]
+
+    def __post_init__(self) -> None:
+        for required in ("standard", "anonymous"):
+            if required not in self.plans:
+                raise ValueError(f"plans.{required} is required")
+        apis = [route.api for route in self.routes]
+        if duplicates := sorted({api for api in apis if apis.count(api) > 1}):
+            raise ValueError(f"routes: API listed twice: {', '.join(duplicates)}")
+
+    @property
+    def table(self) -> RouteTable:
+        return RouteTable(self.routes)
+
+    def plan(self, name: str) -> tuple[str, Plan]:
+        """The named plan, or ``standard`` for a plan the file no longer defines."""
+        if name in self.plans:
+            return name, self.plans[name]
+        return "standard", self.plans["standard"]
+
+
+def load_policy(path: Path) -> GatewayPolicy:
+    """Read and validate a policy file; errors name the file and the field."""
+    try:
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+        plans = data.get("plans")
+        if isinstance(plans, dict):  # msgspec reports a dict entry as `plans[...]`; name it instead
+            for name, plan in plans.items():
+                try:
+                    msgspec.convert(plan, Plan)
+                except msgspec.ValidationError as exc:
+                    raise ValueError(f"plans.{name}: {exc}") from exc
+        return msgspec.convert(data, GatewayPolicy)
+    except (OSError, tomllib.TOMLDecodeError, msgspec.ValidationError, ValueError) as exc:
+        raise ConfigurationError(f"gateway policy {path}: {exc}") from exc
+
+
+class PolicyFile:
+    """The policy in force, reloaded when its file changes (checked at most once per ``check_interval``)."""
+
+    def __init__(self, path: Path, *, check_interval: float = 1.0) -> None:
+        self.path = path
+        self._check_interval = check_interval
+        self._current = load_policy(path)
+        self._table = self._current.table
+        self._mtime = os.stat(path).st_mtime_ns
+        self._checked_at = time.monotonic()
+
+    @property
+    def current(self) -> GatewayPolicy:
+        self._maybe_reload()
+        return self._current
+
+    @property
+    def table(self) -> RouteTable:
+        self._maybe_reload()
+        return self._table
+
+    def _maybe_reload(self) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < self._check_interval:
+            return
+        self._checked_at = now
+        try:
+            mtime = os.stat(self.path).st_mtime_ns
+        except OSError:
+            logger.error("gateway policy %s is gone; keeping the previous one", self.path)
+            return
+        if mtime == self._mtime:
+            return
+        self._mtime = mtime
+        try:
+            policy = load_policy(self.path)
+        except ConfigurationError as exc:
+            logger.error("%s; keeping the previous policy", exc)
+            return
+        self._current, self._table = policy, policy.table
+        logger.info("gateway policy reloaded from %s", self.path)

@@ -79,6 +79,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     key_encryption_key: str | None = None
     """Secret that encrypts the gateway's signing keys at rest; when unset, one is generated once into
     ``data_dir/gateway.kek`` (fine for a laptop, not for a cluster: set it from your secret store)."""
+    routes_file: Path | None = None
+    """The gateway's traffic policy (routes, plans, pool); default ``gateway/routes.toml``. Reloaded on change."""
+    client_plan_cache_ttl: PositiveFloat = 5.0
+    """Seconds a gateway trusts its cached copy of a client's rate-limit plan (a plan change shows within this)."""
     signing_key_refresh_interval: PositiveFloat = 30.0
     """Seconds a gateway trusts its cached signing keys before reloading (a rotation shows within this)."""
     registration_token: str | None = None

@@ -16,6 +16,7 @@ from gateway.models import IssuedToken
 from gateway.oauth.revocation import InMemoryRevocationList, RedisRevocationList, RevocationList
 from gateway.oauth.signing_keys import KeyEncryption, KeyRing
 from gateway.oauth.throttle import TokenEndpointThrottle
+from gateway.traffic.admission import Admission, ClientPlans
 from gateway.traffic.rate_limit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from service_kit.database import Database
 from service_kit.settings import Settings
@@ -30,6 +31,7 @@ class GatewaySecurity:
     revocations: RevocationList
     limiter: RateLimiter
     throttle: TokenEndpointThrottle
+    admission: Admission
 
     @property
     def issuer(self) -> str:
@@ -76,6 +78,7 @@ async def _security_lifespan(app: Litestar, *, settings: Settings) -> AsyncItera
             revocations=revocations,
             limiter=limiter,
             throttle=TokenEndpointThrottle(limiter),
+            admission=Admission(limiter, ClientPlans(database, ttl=settings.client_plan_cache_ttl)),
         )
         yield
     finally:

@@ -49,17 +49,23 @@ class Decision:
 
 
 class RateLimiter(Protocol):
-    async def acquire(self, key: str, limit: Limit, *, cost: int = 1, record: bool = True) -> Decision:
-        """Take ``cost`` cells from ``key``'s bucket; with ``record=False`` only ask whether it would fit."""
+    async def acquire(
+        self, key: str, limit: Limit, *, cost: int = 1, record: bool = True, reserve: int = 0
+    ) -> Decision:
+        """Take ``cost`` cells from ``key``'s bucket; with ``record=False`` only ask whether it would fit.
+
+        ``reserve`` cells must stay free after this request: lower-priority traffic passes it so that it can
+        never drain the bucket that higher-priority traffic (passing 0) shares with it.
+        """
         ...
 
 
-def _decide(tat: float, now: float, limit: Limit, cost: int) -> tuple[Decision, float]:
+def _decide(tat: float, now: float, limit: Limit, cost: int, reserve: int) -> tuple[Decision, float]:
     interval = limit.interval_us
     tolerance = interval * limit.capacity
     tat = max(tat, now)
     new_tat = tat + cost * interval
-    allowed_at = new_tat - tolerance
+    allowed_at = new_tat + reserve * interval - tolerance
     if allowed_at > now:
         return Decision(False, 0, (allowed_at - now) / 1e6, (tat - now) / 1e6), tat
     remaining = math.floor((tolerance - (new_tat - now)) / interval)
@@ -72,9 +78,11 @@ class InMemoryRateLimiter:
     def __init__(self) -> None:
         self._tat: dict[str, float] = {}
 
-    async def acquire(self, key: str, limit: Limit, *, cost: int = 1, record: bool = True) -> Decision:
+    async def acquire(
+        self, key: str, limit: Limit, *, cost: int = 1, record: bool = True, reserve: int = 0
+    ) -> Decision:
         now = time.time() * 1e6
-        decision, tat = _decide(self._tat.get(key, now), now, limit, cost)
+        decision, tat = _decide(self._tat.get(key, now), now, limit, cost, reserve)
         if record and decision.allowed:
             self._tat[key] = tat
             if len(self._tat) > 100_000:
@@ -91,12 +99,13 @@ local interval = tonumber(ARGV[1])
 local tolerance = interval * tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local record = ARGV[4] == '1'
+local reserve = tonumber(ARGV[5])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 local new_tat = tat + cost * interval
-local allowed_at = new_tat - tolerance
+local allowed_at = new_tat + reserve * interval - tolerance
 if allowed_at > now then
   return {0, 0, tostring(allowed_at - now), tostring(tat - now)}
 end
@@ -115,10 +124,12 @@ class RedisRateLimiter:
         self._prefix = prefix
         self._script = redis.register_script(_GCRA)
 
-    async def acquire(self, key: str, limit: Limit, *, cost: int = 1, record: bool = True) -> Decision:
+    async def acquire(
+        self, key: str, limit: Limit, *, cost: int = 1, record: bool = True, reserve: int = 0
+    ) -> Decision:
         allowed, remaining, retry_us, reset_us = await self._script(
             keys=[f"{self._prefix}ratelimit:{key}"],
-            args=[limit.interval_us, limit.capacity, cost, "1" if record else "0"],
+            args=[limit.interval_us, limit.capacity, cost, "1" if record else "0", reserve],
         )
         return Decision(bool(allowed), int(remaining), float(retry_us) / 1e6, float(reset_us) / 1e6)
 
@@ -128,6 +139,13 @@ class RateLimited(Problem):
     code = "rate_limited"
     title_text = "Too many requests"
 
-    def __init__(self, detail: str, *, retry_after: float) -> None:
+    def __init__(
+        self, detail: str, *, retry_after: float, headers: dict[str, str] | None = None, code: str | None = None
+    ) -> None:
         seconds = max(1, math.ceil(retry_after))
-        super().__init__(detail, extra={"retry_after": seconds}, headers={"Retry-After": str(seconds)})
+        super().__init__(
+            detail,
+            code=code,
+            extra={"retry_after": seconds},
+            headers={**(headers or {}), "Retry-After": str(seconds)},
+        )
