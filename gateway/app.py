@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from litestar import Litestar
 from litestar.datastructures import State
 
 from gateway.admin.controllers import ClientAdminController
+from gateway.admin.versions import VersionAdminController
 from gateway.controllers import ProxyController
 from gateway.models import GatewayBase
 from gateway.oauth.controllers import OAuthController
 from gateway.oauth.security import security_lifespan
 from gateway.routes import DEFAULT_POLICY_FILE, PolicyFile
+from gateway.versions.lifecycle import VersionBook
+from gateway.versions.usage import UsageRecorder
 from service_kit.app import ServiceDefinition, ServiceRuntime, create_service_app
 from service_kit.health import ReadinessCheck
 from service_kit.problems import raise_for_upstream
@@ -26,16 +32,25 @@ def _upstream_ready(name: str) -> ReadinessCheck:
     return ReadinessCheck(name, probe)
 
 
+@contextlib.asynccontextmanager
+async def _version_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Version lifecycles and usage need the gateway's database, which the service kit opens first."""
+    recorder = UsageRecorder(app.state.database)
+    app.state.update(versions=VersionBook(app.state.database), usage=recorder)
+    async with recorder.flushing():
+        yield
+
+
 def create_app(runtime: ServiceRuntime) -> Litestar:
     policy = PolicyFile(runtime.settings.routes_file or DEFAULT_POLICY_FILE)
     app = create_service_app(
         name="gateway",
         runtime=runtime,
-        route_handlers=[OAuthController, ClientAdminController, ProxyController],
+        route_handlers=[OAuthController, ClientAdminController, VersionAdminController, ProxyController],
         title="Omnigate gateway",
         readiness_checks=[_upstream_ready(name) for name in policy.table.upstreams],
         health_checks_readiness=True,
-        lifespan=[security_lifespan(runtime.settings)],
+        lifespan=[security_lifespan(runtime.settings), _version_lifespan],
     )
     app.state.update(policy=policy)
     return app

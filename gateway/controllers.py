@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, HttpMethod, Request, route
@@ -18,6 +19,8 @@ from gateway.oauth.access_tokens import (
 from gateway.oauth.security import GatewaySecurity
 from gateway.proxy import forward
 from gateway.routes import PolicyFile
+from gateway.versions.lifecycle import VersionBook
+from gateway.versions.usage import UsageRecorder
 from service_kit.dependencies import Clients
 from service_kit.problems import Forbidden
 
@@ -43,6 +46,7 @@ class ProxyController(Controller):
         target, major = policy.table.resolve(api, version)
         identity: list[tuple[str, str]] = []
         caller_key, plan = f"addr:{request.client.host if request.client else 'unknown'}", "anonymous"
+        client_id = "anonymous"
         if target.auth == "oauth2":
             caller = await authenticate_bearer(
                 request.headers.get("authorization"),
@@ -59,9 +63,13 @@ class ProxyController(Controller):
                 )
             tenant = select_tenant(caller, request.headers.get(TENANT_CHOICE_HEADER))
             identity = identity_headers(caller, tenant)
-            caller_key = f"client:{caller.client_id}"
+            client_id, caller_key = caller.client_id, f"client:{caller.client_id}"
             plan = await security.admission.plans.plan_of(caller.client_id, fallback=caller.plan)
+        usage: UsageRecorder = state.usage
+        usage.record(api, major, client_id)
+        versions: VersionBook = state.versions
+        lifecycle_headers = (await versions.state(api, major)).check(datetime.now(UTC))
         quota = await security.admission.admit(policy.current, target, caller=caller_key, plan_name=plan)
         response = await forward(request, target, clients.get(target.upstream), identity)
-        response.headers.update(quota.headers())
+        response.headers.update({**lifecycle_headers, **quota.headers()})
         return response

@@ -10,7 +10,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from service_kit.database import UtcDateTime, service_metadata
 
-__all__ = ["AuditEntry", "ClientSecret", "GatewayBase", "IssuedToken", "OAuthClient", "SigningKey"]
+__all__ = [
+    "ApiVersionLifecycle",
+    "AuditEntry",
+    "Brownout",
+    "ClientSecret",
+    "GatewayBase",
+    "IssuedToken",
+    "OAuthClient",
+    "SigningKey",
+    "VersionUsage",
+]
 
 
 class GatewayBase(DeclarativeBase):
@@ -105,3 +115,49 @@ class AuditEntry(GatewayBase):
     subject: Mapped[str] = mapped_column(String(200))
     """``client:<id>`` or ``key:<kid>``."""
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ApiVersionLifecycle(GatewayBase):
+    """Where a published API version is in its life: ``active`` → ``deprecated`` (with a sunset) → ``retired``.
+
+    A version without a row is active."""
+
+    __tablename__ = "gateway_api_version"
+
+    api: Mapped[str] = mapped_column(String(64), primary_key=True)
+    major: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    deprecated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sunset_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """Announced in ``Sunset``; from then on the version answers 410."""
+    successor: Mapped[int | None] = mapped_column(Integer)
+    link: Mapped[str | None] = mapped_column(String(500))
+    """Migration guide, sent as ``Link: <...>; rel="deprecation"``."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Brownout(GatewayBase):
+    """A window in which a deprecated version answers 410, so its callers notice before the sunset."""
+
+    __tablename__ = "gateway_brownout"
+    __table_args__ = (Index("ix_gateway_brownout_version", "api", "major"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    api: Mapped[str] = mapped_column(String(64))
+    major: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class VersionUsage(GatewayBase):
+    """How often each client called each API version, and when last: who still has to migrate."""
+
+    __tablename__ = "gateway_version_usage"
+
+    api: Mapped[str] = mapped_column(String(64), primary_key=True)
+    major: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_count: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)

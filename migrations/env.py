@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from omnigate.catalog import get_service
-from service_kit.database import ensure_sqlite_directory
+from service_kit.database import UtcDateTime, ensure_sqlite_directory
 from service_kit.settings import Settings
 
 config = context.config
@@ -27,8 +27,16 @@ version_table = f"alembic_version_{service_name}"
 ensure_sqlite_directory(database_url)
 
 
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Revisions spell column types in plain SQLAlchemy, never our own wrappers (they may change)."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
+        render_item=_render_item,
         target_metadata=target_metadata,
         version_table=version_table,
         render_as_batch=True,

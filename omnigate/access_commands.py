@@ -33,7 +33,7 @@ from service_kit.database import Database
 from service_kit.problems import Problem
 from service_kit.settings import ConfigurationError, Settings
 
-__all__ = ["audit", "clients", "keys"]
+__all__ = ["audit", "clients", "echo_json", "in_gateway_db", "keys"]
 
 T = TypeVar("T")
 ACTOR = "cli"
@@ -48,7 +48,7 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-def _in_gateway_db(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
+def in_gateway_db(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
     """Run ``work`` in one transaction on the gateway's database; problems become CLI errors."""
     settings = _settings()
 
@@ -68,7 +68,7 @@ def _in_gateway_db(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
         raise click.ClickException(str(exc)) from exc
 
 
-def _echo(value: Any) -> None:
+def echo_json(value: Any) -> None:
     sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
 
 
@@ -127,7 +127,7 @@ def create(
         },
         ClientCreate,
     )
-    _echo(_in_gateway_db(lambda session, _: create_client(session, spec, actor=ACTOR)))
+    echo_json(in_gateway_db(lambda session, _: create_client(session, spec, actor=ACTOR)))
 
 
 @clients.command("list")
@@ -137,8 +137,8 @@ def list_() -> None:
     async def work(session: AsyncSession, _: Settings) -> list[Any]:
         return [client_view(client) for client in await list_clients(session)]
 
-    for view in _in_gateway_db(work):
-        _echo(view)
+    for view in in_gateway_db(work):
+        echo_json(view)
 
 
 @clients.command("show")
@@ -147,7 +147,7 @@ def show(client_id: str) -> None:
     async def work(session: AsyncSession, _: Settings) -> Any:
         return client_view(await get_client(session, client_id))
 
-    _echo(_in_gateway_db(work))
+    echo_json(in_gateway_db(work))
 
 
 @clients.command("rotate-secret")
@@ -156,14 +156,14 @@ def show(client_id: str) -> None:
 def rotate_secret(client_id: str, grace: str) -> None:
     """Issue a new secret (printed once); the old one works until the grace period ends."""
     period = _duration(grace)
-    _echo(_in_gateway_db(lambda session, _: rotate_client_secret(session, client_id, grace=period, actor=ACTOR)))
+    echo_json(in_gateway_db(lambda session, _: rotate_client_secret(session, client_id, grace=period, actor=ACTOR)))
 
 
 def _set_status(client_id: str, status: str) -> None:
     async def work(session: AsyncSession, _: Settings) -> Any:
         return client_view(await update_client(session, client_id, ClientUpdate(status=status), actor=ACTOR))  # type: ignore[arg-type]
 
-    _echo(_in_gateway_db(work))
+    echo_json(in_gateway_db(work))
 
 
 @clients.command("approve")
@@ -193,7 +193,7 @@ def delete(client_id: str) -> None:
     async def work(session: AsyncSession, _: Settings) -> None:
         await delete_client(session, client_id, actor=ACTOR)
 
-    _in_gateway_db(work)
+    in_gateway_db(work)
     click.echo(f"deleted {client_id}", err=True)
 
 
@@ -217,7 +217,7 @@ def rotate(alg: str) -> None:
         )
         return {"kid": key.kid, "alg": key.alg, "created_at": key.created_at.isoformat()}
 
-    _echo(_in_gateway_db(work))
+    echo_json(in_gateway_db(work))
 
 
 @keys.command("list")
@@ -235,8 +235,8 @@ def list_keys() -> None:
             for key in await published_keys(session, datetime.now(UTC))
         ]
 
-    for row in _in_gateway_db(work):
-        _echo(row)
+    for row in in_gateway_db(work):
+        echo_json(row)
 
 
 @click.command()
@@ -257,5 +257,5 @@ def audit(subject: str | None, limit: int) -> None:
             for e in await audit_entries(session, subject=subject, limit=limit)
         ]
 
-    for row in _in_gateway_db(work):
-        _echo(row)
+    for row in in_gateway_db(work):
+        echo_json(row)

@@ -15,6 +15,7 @@ from omnigate.access_commands import audit, clients, keys
 from omnigate.catalog import SERVICES, get_service
 from omnigate.demo import seed_demo
 from omnigate.runtime import build_bus, serve_embedded, serve_one
+from omnigate.version_commands import versions
 from service_kit.settings import ConfigurationError, Settings
 
 __all__ = ["main"]
@@ -158,3 +159,4 @@ def replay(stream: str, dead_letter_id: str) -> None:
 main.add_command(clients)
 main.add_command(keys)
 main.add_command(audit)
+main.add_command(versions)

@@ -65,6 +65,8 @@ class Problem(ProblemDetailsException):
         status: int | None = None,
     ) -> None:
         code = code or self.code
+        self.problem_code = code
+        """This instance's machine-readable code (the class's default unless one was given)."""
         super().__init__(
             detail=detail,
             status_code=status or self.status,

@@ -132,7 +132,7 @@ async def test_unknown_api_and_version_are_404_problems(seeded: httpx.AsyncClien
 
     assert (unknown_api.status_code, unknown_api.json()["code"]) == (404, "unknown_api")
     assert (unknown_version.status_code, unknown_version.json()["code"]) == (404, "unknown_api_version")
-    assert unknown_version.json()["versions"] == ["v1"]
+    assert unknown_version.json()["versions"] == ["v1", "v2"]
 
 
 async def test_incoming_traceparent_is_continued_and_returned(seeded: httpx.AsyncClient) -> None:
@@ -177,3 +177,36 @@ async def test_health_reports_upstreams(seeded: httpx.AsyncClient) -> None:
         "wms": "ok",
     }
     assert len(response.headers["x-trace-id"]) == 32
+
+
+async def test_v2_answers_many_skus_with_stock_badges_and_names_the_unknown_ones(seeded: httpx.AsyncClient) -> None:
+    response = await seeded.get(
+        "/storefront/v2/availability", params=[("sku", FEATURED), ("sku", "NO-SUCH-SKU"), ("sku", FEATURED)]
+    )
+    v1 = await seeded.get("/storefront/v1/availability", params={"sku": FEATURED})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["unknown_skus"] == ["NO-SUCH-SKU"]
+    [item] = body["items"]
+    assert item["sku"] == FEATURED
+    assert item["title"]
+    assert item["purchasable"] is True
+    assert item["available_to_sell"] == 146
+    assert item["status"] == "in_stock"
+    assert {loc["location_id"]: loc["status"] for loc in item["locations"]} == {
+        "DC-EAST": "in_stock",
+        "DC-WEST": "in_stock",
+        "STORE-NYC": "in_stock",
+    }
+    assert v1.status_code == 200
+    assert "items" not in v1.json(), "v1 keeps its own shape"
+
+
+async def test_v2_refuses_a_malformed_sku_and_more_than_fifty(seeded: httpx.AsyncClient) -> None:
+    bad = await seeded.get("/storefront/v2/availability", params=[("sku", "bad sku")])
+    many = await seeded.get("/storefront/v2/availability", params=[("sku", f"SKU-{i}") for i in range(51)])
+
+    assert bad.status_code == 400
+    assert "bad sku" in bad.json()["detail"]
+    assert many.status_code == 400

@@ -1,0 +1,1 @@
+"""API version lifecycles (deprecation, sunset, brownouts, retirement) and who still calls which version."""
