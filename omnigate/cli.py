@@ -105,12 +105,18 @@ def openapi() -> None:
 def openapi_export(out: Path, check: bool) -> None:
     """Write openapi/{api}.v{major}.json for every API, and the canonical JSON Schemas."""
     if check:
+        if breaking := contracts.breaking_contracts(out):
+            raise click.ClickException(str(contracts.BreakingChange(breaking)))
         stale = contracts.stale_contracts(out)
         if stale:
             raise click.ClickException(f"stale contracts (run `omnigate openapi export`): {', '.join(stale)}")
         click.echo("contracts are up to date")
         return
-    for path in contracts.export_contracts(out):
+    try:
+        written = contracts.export_contracts(out)
+    except contracts.BreakingChange as exc:
+        raise click.ClickException(f"{exc}\nkeep the published version compatible, or add a new major version") from exc
+    for path in written:
         click.echo(str(path))
 
 

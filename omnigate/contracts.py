@@ -8,12 +8,20 @@ from typing import Any
 
 from canonical.schema import canonical_json_schema
 from omnigate.catalog import SERVICES
+from omnigate.contract_diff import breaking_changes
 from service_kit.app import ServiceRuntime
 from service_kit.events.bus import InMemoryEventBus
 from service_kit.http.registry import ServiceRegistry
 from service_kit.settings import Settings
 
-__all__ = ["CANONICAL_SCHEMA_FILE", "build_contracts", "export_contracts", "stale_contracts"]
+__all__ = [
+    "CANONICAL_SCHEMA_FILE",
+    "BreakingChange",
+    "breaking_contracts",
+    "build_contracts",
+    "export_contracts",
+    "stale_contracts",
+]
 
 CANONICAL_SCHEMA_FILE = "canonical.schema.json"
 PUBLIC_SERVER = "http://127.0.0.1:8000"
@@ -39,11 +47,35 @@ def build_contracts() -> dict[str, dict[str, Any]]:
     return documents
 
 
+class BreakingChange(Exception):
+    """The code breaks a published API version: publish the change as a new major version instead."""
+
+    def __init__(self, changes: dict[str, list[str]]) -> None:
+        self.changes = changes
+        lines = [f"{name}: {change}" for name, found in changes.items() for change in found]
+        super().__init__("breaking changes to published contracts:\n  " + "\n  ".join(lines))
+
+
 def _render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def breaking_contracts(out_dir: Path) -> dict[str, list[str]]:
+    """For each published API version, what the code would break for its clients (see ``contract_diff``)."""
+    found = {}
+    for name, document in build_contracts().items():
+        path = out_dir / name
+        if name == CANONICAL_SCHEMA_FILE or not path.exists():
+            continue
+        if changes := breaking_changes(json.loads(path.read_text(encoding="utf-8")), document):
+            found[name] = changes
+    return found
+
+
 def export_contracts(out_dir: Path) -> list[Path]:
+    """Write every contract; refuses (writing nothing) when a published version would break."""
+    if breaking := breaking_contracts(out_dir):
+        raise BreakingChange(breaking)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, document in build_contracts().items():
