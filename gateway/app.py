@@ -15,6 +15,7 @@ from gateway.models import GatewayBase
 from gateway.oauth.controllers import OAuthController
 from gateway.oauth.security import security_lifespan
 from gateway.routes import DEFAULT_POLICY_FILE, PolicyFile
+from gateway.traffic.bulkhead import Bulkheads
 from gateway.versions.lifecycle import VersionBook
 from gateway.versions.usage import UsageRecorder
 from service_kit.app import ServiceDefinition, ServiceRuntime, create_service_app
@@ -52,7 +53,7 @@ def create_app(runtime: ServiceRuntime) -> Litestar:
         health_checks_readiness=True,
         lifespan=[security_lifespan(runtime.settings), _version_lifespan],
     )
-    app.state.update(policy=policy)
+    app.state.update(policy=policy, bulkheads=Bulkheads())
     return app
 
 

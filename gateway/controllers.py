@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, HttpMethod, Request, route
 from litestar.datastructures import State
 from litestar.params import FromPath
-from litestar.response.base import ASGIResponse
+from litestar.response.streaming import ASGIStreamingResponse
 
 from gateway.oauth.access_tokens import (
     TENANT_CHOICE_HEADER,
@@ -19,6 +19,7 @@ from gateway.oauth.access_tokens import (
 from gateway.oauth.security import GatewaySecurity
 from gateway.proxy import forward
 from gateway.routes import PolicyFile
+from gateway.traffic.bulkhead import Bulkheads
 from gateway.versions.lifecycle import VersionBook
 from gateway.versions.usage import UsageRecorder
 from service_kit.dependencies import Clients
@@ -40,7 +41,7 @@ class ProxyController(Controller):
         clients: Clients,
         api: FromPath[str],
         version: FromPath[str],
-    ) -> ASGIResponse:
+    ) -> ASGIStreamingResponse:
         policy: PolicyFile = state.policy
         security: GatewaySecurity = state.security
         target, major = policy.table.resolve(api, version)
@@ -70,6 +71,11 @@ class ProxyController(Controller):
         versions: VersionBook = state.versions
         lifecycle_headers = (await versions.state(api, major)).check(datetime.now(UTC))
         quota = await security.admission.admit(policy.current, target, caller=caller_key, plan_name=plan)
-        response = await forward(request, target, clients.get(target.upstream), identity)
+        limits = policy.current.upstream(target.upstream)
+        bulkheads: Bulkheads = state.bulkheads
+        bulkhead = bulkheads.for_upstream(
+            target.upstream, max_concurrency=limits.max_concurrency, queue_timeout=limits.queue_timeout
+        )
+        response = await forward(request, target, clients.get(target.upstream), identity, bulkhead)
         response.headers.update({**lifecycle_headers, **quota.headers()})
         return response

@@ -9,9 +9,11 @@ from typing import Any
 
 import httpx
 from litestar import Request
-from litestar.response.base import ASGIResponse
+from litestar.background_tasks import BackgroundTask
+from litestar.response.streaming import ASGIStreamingResponse
 
 from gateway.routes import Route
+from gateway.traffic.bulkhead import Bulkhead
 
 __all__ = ["forward"]
 
@@ -33,14 +35,26 @@ _HOP_BY_HOP = frozenset(
 # Trace context is re-injected by the traced client; identity headers are ours to set, never the caller's;
 # the bearer token stops here (upstreams get the verified identity instead).
 _STRIPPED_REQUEST = _HOP_BY_HOP | {"traceparent", "tracestate", "authorization", "omnigate-tenant"}
-_STRIPPED_RESPONSE = _HOP_BY_HOP | {"content-encoding", "x-trace-id"}
+# Bodies are relayed raw (still compressed if they were), so Content-Encoding stays.
+_STRIPPED_RESPONSE = _HOP_BY_HOP | {"x-trace-id"}
 _INTERNAL_PREFIX = "x-omnigate-"
 
 
+_BUFFERED_BODY_LIMIT = 64 * 1024
+"""Request bodies up to this size are read first, so an idempotent request can be retried; larger ones stream."""
+
+
 async def forward(
-    request: Request[Any, Any, Any], route: Route, client: httpx.AsyncClient, identity: list[tuple[str, str]]
-) -> ASGIResponse:
-    """Send the request on with forwarding and identity headers set by us, and relay the answer."""
+    request: Request[Any, Any, Any],
+    route: Route,
+    client: httpx.AsyncClient,
+    identity: list[tuple[str, str]],
+    bulkhead: Bulkhead,
+) -> ASGIStreamingResponse:
+    """Send the request on with forwarding and identity headers set by us, and stream the answer back.
+
+    The bulkhead slot is held until the last byte of the answer has gone out (or the caller went away).
+    """
     client_host = request.client.host if request.client else ""
     prior = request.headers.get("x-forwarded-for")
     headers = [
@@ -57,11 +71,31 @@ async def forward(
         *identity,
     ]
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    upstream = await client.request(
-        request.method, target, headers=headers, content=await request.body(), timeout=route.timeout
-    )
-    return ASGIResponse(
-        body=upstream.content,
+    length = request.headers.get("content-length")
+    streamed = "transfer-encoding" in request.headers or (length is not None and int(length) > _BUFFERED_BODY_LIMIT)
+    content = request.stream() if streamed else await request.body()
+    outgoing = client.build_request(request.method, target, headers=headers, content=content, timeout=route.timeout)
+    await bulkhead.enter()
+    try:
+        upstream = await client.send(outgoing, stream=True)
+    except BaseException:
+        bulkhead.leave()
+        raise
+
+    async def finish() -> None:
+        try:
+            await upstream.aclose()
+        finally:
+            bulkhead.leave()
+
+    response = ASGIStreamingResponse(
+        iterator=upstream.aiter_raw(),
         status_code=upstream.status_code,
-        headers=[(k, v) for k, v in upstream.headers.multi_items() if k.lower() not in _STRIPPED_RESPONSE],
+        background=BackgroundTask(finish),
+        is_head_response=request.method == "HEAD",
+        media_type=upstream.headers.get("content-type", "application/octet-stream"),
     )
+    for name, value in upstream.headers.multi_items():
+        if name.lower() not in _STRIPPED_RESPONSE and name.lower() != "content-type":
+            response.headers.add(name, value)
+    return response

@@ -28,6 +28,7 @@ __all__ = [
     "Route",
     "RouteTable",
     "UnknownApi",
+    "UpstreamPolicy",
     "load_policy",
 ]
 
@@ -65,6 +66,13 @@ class Pool(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     @property
     def limit(self) -> Limit:
         return Limit(rate=self.rate, burst=self.burst)
+
+
+class UpstreamPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    max_concurrency: Positive = 100
+    """Requests in flight to this upstream from one gateway process (the bulkhead)."""
+    queue_timeout: Annotated[float, msgspec.Meta(ge=0)] = 0.5
+    """Seconds a request waits for a free slot before it is shed with 503."""
 
 
 class Route(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -113,6 +121,7 @@ class GatewayPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     plans: dict[Name, Plan]
     pool: Pool
     routes: list[Route]
+    upstreams: dict[str, UpstreamPolicy] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for required in ("standard", "anonymous"):
@@ -125,6 +134,9 @@ class GatewayPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     @property
     def table(self) -> RouteTable:
         return RouteTable(self.routes)
+
+    def upstream(self, name: str) -> UpstreamPolicy:
+        return self.upstreams.get(name) or UpstreamPolicy()
 
     def plan(self, name: str) -> tuple[str, Plan]:
         """The named plan, or ``standard`` for a plan the file no longer defines."""

@@ -1,0 +1,87 @@
+"""Proxying: a bulkhead per upstream sheds a burst instead of piling it on the system of record, and answers
+stream through unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from gateway.routes import DEFAULT_POLICY_FILE
+from omnigate.runtime import EmbeddedProduct
+from service_kit.settings import Settings
+from tests.helpers import fetch_token, onboard, running_in_own_task
+from tests.integration.oauth.conftest import asgi_client
+
+
+@pytest.fixture
+async def product(settings: Settings, tmp_path: Path) -> AsyncIterator[EmbeddedProduct]:
+    policy = DEFAULT_POLICY_FILE.read_text().replace(
+        "[upstreams.erp]\nmax_concurrency = 64\nqueue_timeout = 0.25",
+        "[upstreams.erp]\nmax_concurrency = 2\nqueue_timeout = 0.1",
+    )
+    assert "max_concurrency = 2" in policy
+    (tmp_path / "routes.toml").write_text(policy)
+    narrow = msgspec.structs.replace(settings, routes_file=tmp_path / "routes.toml")
+    async with running_in_own_task(EmbeddedProduct(narrow).running()) as running:
+        yield running
+
+
+async def test_a_burst_beyond_the_bulkhead_waits_briefly_then_is_shed_with_503(product: EmbeddedProduct) -> None:
+    in_flight = 0
+    most = 0
+    slow_erp = product.asgi["erp"]
+
+    async def slow(scope: dict[str, object], receive: object, send: object) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            await asyncio.sleep(0.4)  # an ERP under load
+            await slow_erp(scope, receive, send)  # type: ignore[arg-type]
+        finally:
+            in_flight -= 1
+
+    product.registry.register_app("erp", slow)  # type: ignore[arg-type]  # before the gateway's first ERP call
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["erp:read"], plan="internal")
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        auth = {"Authorization": f"Bearer {token}"}
+        answers = await asyncio.gather(*(client.get("/erp/v1/items/NOPE-1", headers=auth) for _ in range(6)))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [404, 404, 503, 503, 503, 503]
+    assert most == 2, "never more than two requests in flight to the ERP"
+    shed = next(answer for answer in answers if answer.status_code == 503)
+    assert shed.json()["code"] == "upstream_saturated"
+    assert shed.headers["retry-after"] == "1"
+
+
+async def test_answers_stream_through_with_headers_and_large_bodies(product: EmbeddedProduct) -> None:
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["erp:write", "erp:read"], plan="internal")
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        auth = {"Authorization": f"Bearer {token}"}
+        title = "T" * 200
+        created = await client.put(
+            "/erp/v1/items/STREAM-1",
+            json={"title": title, "price": {"amount": "1.00", "currency": "USD"}},
+            headers=auth,
+        )
+        read = await client.get("/erp/v1/items/STREAM-1", headers=auth)
+        too_big = await client.put(
+            "/erp/v1/items/STREAM-2",
+            content=b'{"title": "' + b"x" * (2 * 1024 * 1024) + b'"}',
+            headers={**auth, "content-type": "application/json"},
+        )
+
+    assert created.status_code in (200, 201), created.text
+    assert read.status_code == 200
+    assert read.json()["title"] == title
+    assert read.headers["content-type"] == "application/json"
+    assert read.headers["ratelimit-policy"].startswith('"internal"')
+    assert too_big.status_code == 413
+    assert too_big.headers["content-type"] == "application/problem+json"
