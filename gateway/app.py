@@ -14,6 +14,7 @@ from gateway.controllers import ProxyController
 from gateway.models import GatewayBase
 from gateway.oauth.controllers import OAuthController
 from gateway.oauth.security import security_lifespan
+from gateway.observability import PrometheusController, access_log_middleware, metrics_config
 from gateway.routes import DEFAULT_POLICY_FILE, PolicyFile
 from gateway.traffic.bulkhead import Bulkheads
 from gateway.versions.lifecycle import VersionBook
@@ -47,11 +48,18 @@ def create_app(runtime: ServiceRuntime) -> Litestar:
     app = create_service_app(
         name="gateway",
         runtime=runtime,
-        route_handlers=[OAuthController, ClientAdminController, VersionAdminController, ProxyController],
+        route_handlers=[
+            OAuthController,
+            ClientAdminController,
+            VersionAdminController,
+            PrometheusController,
+            ProxyController,
+        ],
         title="Omnigate gateway",
         readiness_checks=[_upstream_ready(name) for name in policy.table.upstreams],
         health_checks_readiness=True,
         lifespan=[security_lifespan(runtime.settings), _version_lifespan],
+        middleware=[access_log_middleware, metrics_config().middleware],
     )
     app.state.update(policy=policy, bulkheads=Bulkheads())
     return app

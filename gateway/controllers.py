@@ -17,6 +17,7 @@ from gateway.oauth.access_tokens import (
     select_tenant,
 )
 from gateway.oauth.security import GatewaySecurity
+from gateway.observability import observe_upstream
 from gateway.proxy import forward
 from gateway.routes import PolicyFile
 from gateway.traffic.bulkhead import Bulkheads
@@ -45,6 +46,7 @@ class ProxyController(Controller):
         policy: PolicyFile = state.policy
         security: GatewaySecurity = state.security
         target, major = policy.table.resolve(api, version)
+        request.state.api, request.state.version = api, f"v{major}"  # for the access log
         identity: list[tuple[str, str]] = []
         caller_key, plan = f"addr:{request.client.host if request.client else 'unknown'}", "anonymous"
         client_id = "anonymous"
@@ -65,6 +67,7 @@ class ProxyController(Controller):
             tenant = select_tenant(caller, request.headers.get(TENANT_CHOICE_HEADER))
             identity = identity_headers(caller, tenant)
             client_id, caller_key = caller.client_id, f"client:{caller.client_id}"
+            request.state.client_id = client_id
             plan = await security.admission.plans.plan_of(caller.client_id, fallback=caller.plan)
         usage: UsageRecorder = state.usage
         usage.record(api, major, client_id)
@@ -76,6 +79,9 @@ class ProxyController(Controller):
         bulkhead = bulkheads.for_upstream(
             target.upstream, max_concurrency=limits.max_concurrency, queue_timeout=limits.queue_timeout
         )
-        response = await forward(request, target, clients.get(target.upstream), identity, bulkhead)
+        try:
+            response = await forward(request, target, clients.get(target.upstream), identity, bulkhead)
+        finally:
+            observe_upstream(clients, bulkhead)
         response.headers.update({**lifecycle_headers, **quota.headers()})
         return response

@@ -101,9 +101,20 @@ class JsonLogFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if trace_id := current_trace_id():
+        if trace_id := record.__dict__.get("trace_id") or current_trace_id():
             entry["trace_id"] = trace_id
-        for key in ("event_id", "event_type", "tenant", "upstream"):
+        for key in (
+            "event_id",
+            "event_type",
+            "tenant",
+            "upstream",
+            "client_id",
+            "api",
+            "version",
+            "route",
+            "status",
+            "latency_ms",
+        ):
             if (value := record.__dict__.get(key)) is not None:
                 entry[key] = value
         if record.exc_info:

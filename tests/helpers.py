@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -57,7 +58,12 @@ async def running_in_own_task(context: contextlib.AbstractAsyncContextManager[T]
         yield await entered
     finally:
         stop.set()
-        await task
+        done, _ = await asyncio.wait({task}, timeout=30)
+        if not done:
+            for other in asyncio.all_tasks():
+                other.print_stack(file=sys.stderr)
+            raise AssertionError("the context did not exit within 30 s; every task's stack is on stderr")
+        task.result()
 
 
 def position_changed(sku: str, *, on_hand: int = 10, sequence: int = 1) -> EventEnvelope:

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+from prometheus_client import Gauge
+
 from service_kit.problems import ServiceUnavailable
 
 __all__ = ["Bulkhead", "Bulkheads", "UpstreamSaturated"]
+
+
+IN_FLIGHT = Gauge("omnigate_gateway_upstream_in_flight", "Requests in flight to each upstream (bulkhead)", ["upstream"])
 
 
 class UpstreamSaturated(ServiceUnavailable):
@@ -26,6 +31,7 @@ class Bulkhead:
         try:
             async with asyncio.timeout(self.queue_timeout):
                 await self._slots.acquire()
+            IN_FLIGHT.labels(self.upstream).inc()
         except TimeoutError:
             raise UpstreamSaturated(
                 f"'{self.upstream}' already has {self.max_concurrency} requests in flight; retry shortly",
@@ -34,6 +40,7 @@ class Bulkhead:
 
     def leave(self) -> None:
         self._slots.release()
+        IN_FLIGHT.labels(self.upstream).dec()
 
 
 class Bulkheads:

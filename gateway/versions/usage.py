@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models import VersionUsage
 from service_kit.database import Database
+from service_kit.events.cancellation import stopping
 
 __all__ = ["UsageRecorder", "version_usage"]
 
@@ -53,6 +54,8 @@ class UsageRecorder:
                 for (api, major, client_id), tally in pending.items():
                     await _add(session, api, major, client_id, tally)
         except Exception:
+            if stopping():
+                raise
             logger.exception("could not record API version usage; will retry")
             for key, tally in pending.items():  # put them back, merged with what arrived meanwhile
                 newer = self._pending.get(key)

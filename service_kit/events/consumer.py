@@ -20,6 +20,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_s
 
 from canonical.events import EventEnvelope
 from service_kit.events.bus.base import Delivery, EventBus
+from service_kit.events.cancellation import stopping
 
 __all__ = ["EventConsumer", "EventHandler", "Subscription"]
 
@@ -115,6 +116,8 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if stopping():
+                    raise  # a driver turned our cancellation into its own error: stop, do not restart
                 logger.exception("consumer of %s failed; restarting", self.subscription.stream)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from canonical.events import decode_envelope
 from service_kit.database import Database
 from service_kit.events.bus.base import EventBus
+from service_kit.events.cancellation import stopping
 from service_kit.events.outbox import OutboxMixin
 
 __all__ = ["OutboxRelay"]
@@ -99,6 +100,8 @@ class OutboxRelay:
                 if cycles % 3000 == 0:
                     await self.prune()
             except Exception:
+                if stopping():
+                    raise  # a driver turned our cancellation into its own error: stop, do not retry
                 logger.exception("outbox relay cycle failed")
                 published = 0
             if published < self._batch_size:

@@ -1,0 +1,64 @@
+"""Operators see every request: one access-log line with client, API, version, status, latency and trace id,
+and Prometheus metrics by API, version and status, with upstream gauges."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from omnigate.runtime import EmbeddedProduct
+from service_kit.settings import Settings
+from tests.helpers import fetch_token, onboard, running_in_own_task
+from tests.integration.oauth.conftest import asgi_client
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+@pytest.fixture
+async def product(settings: Settings) -> AsyncIterator[EmbeddedProduct]:
+    async with running_in_own_task(EmbeddedProduct(settings).running()) as running:
+        yield running
+
+
+async def test_one_access_log_line_per_request_and_metrics_by_api_version_and_status(
+    product: EmbeddedProduct, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="omnigate.gateway.access")
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["storefront:read"])
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        traced = await client.get(
+            "/storefront/v1/availability?sku=NOPE-1",
+            headers={"Authorization": f"Bearer {token}", "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"},
+        )
+        await client.get("/storefront/v2/availability?sku=NOPE-1")
+        metrics = await client.get("/metrics")
+
+    assert traced.headers["x-trace-id"] == TRACE_ID
+    [line] = [
+        r
+        for r in caplog.records
+        if r.__dict__.get("api") == "storefront" and r.__dict__.get("client_id") != "anonymous"
+    ]
+    assert line.__dict__["client_id"] == onboarded.client_id
+    assert line.__dict__["version"] == "v1"
+    assert line.__dict__["status"] == 404
+    assert line.__dict__["latency_ms"] > 0
+    assert line.__dict__["route"] == "/{api}/{version}/{rest}"
+    assert line.__dict__["trace_id"] == TRACE_ID
+    from service_kit.telemetry import JsonLogFormatter
+
+    rendered = JsonLogFormatter("gateway").format(line)
+    assert f'"client_id": "{onboarded.client_id}"' in rendered
+    assert '"latency_ms"' in rendered
+    assert f'"trace_id": "{TRACE_ID}"' in rendered
+
+    assert metrics.status_code == 200
+    text = metrics.text
+    assert 'api="storefront"' in text and 'version="v1"' in text and 'status_code="404"' in text
+    assert 'version="v2"' in text and 'status_code="401"' in text
+    assert "omnigate_gateway_upstream_circuit_state" in text
+    assert 'omnigate_gateway_upstream_circuit_state{upstream="storefront"} 0.0' in text
+    assert 'omnigate_gateway_upstream_in_flight{upstream="storefront"} 0.0' in text, "every stream has finished"

@@ -1,0 +1,41 @@
+"""Shutdown never hangs on a retry loop whose driver turned the cancellation into its own error."""
+
+from __future__ import annotations
+
+import asyncio
+
+from service_kit.events.bus import InMemoryEventBus
+from service_kit.events.relay import OutboxRelay
+
+
+class _DriverThatHidesCancellation(OutboxRelay):
+    """``relay_once`` blocks on I/O and, when cancelled, raises a connection error (as asyncpg and redis-py
+    sometimes do) instead of ``CancelledError``."""
+
+    def __init__(self) -> None:
+        super().__init__(database=None, outbox=None, bus=_DurableBus(), poll_interval=0.01)  # type: ignore[arg-type]
+        self.entered = asyncio.Event()
+
+    async def relay_once(self) -> int:
+        self.entered.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            raise ConnectionError("connection closed while cancelling") from None
+        return 0
+
+
+class _DurableBus(InMemoryEventBus):
+    durable = True  # no replay at start: the test is about the loop
+
+
+async def test_a_relay_stops_when_cancelled_even_if_the_driver_raises_its_own_error() -> None:
+    relay = _DriverThatHidesCancellation()
+    task = asyncio.create_task(relay.run())
+    await relay.entered.wait()
+
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2)
+
+    assert done, "the relay kept retrying after it was cancelled"
+    assert isinstance(task.exception(), ConnectionError)
