@@ -69,7 +69,7 @@ class UsageRecorder:
         """Flush every ``flush_interval`` seconds while the gateway runs, and once more at shutdown."""
 
         async def loop() -> None:
-            while True:
+            while not stopping():
                 await asyncio.sleep(self._flush_interval)
                 await self.flush()
 

@@ -2,7 +2,8 @@
 
 Database and Redis drivers sometimes answer a cancellation by raising their own error (a closed connection)
 instead of ``CancelledError``. A retry loop that catches ``Exception`` would then swallow the cancellation
-and run forever, hanging shutdown; it asks :func:`stopping` first.
+and run forever, hanging shutdown; it asks :func:`stopping` before retrying. Some drivers even swallow the
+cancellation and return normally, so loops also ask at the top of every round.
 """
 
 from __future__ import annotations

@@ -111,6 +111,8 @@ class EventConsumer:
             try:
                 await self.start()
                 while True:
+                    if stopping():  # a driver may have swallowed our CancelledError and returned normally
+                        raise asyncio.CancelledError
                     await self.consume_once()
                     delay = 0.1
             except asyncio.CancelledError:

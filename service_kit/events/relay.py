@@ -94,6 +94,8 @@ class OutboxRelay:
             await self.replay_retained()
         cycles = 0
         while True:
+            if stopping():  # a driver may have swallowed our CancelledError and returned normally
+                raise asyncio.CancelledError
             try:
                 published = await self.relay_once()
                 cycles += 1

@@ -39,3 +39,25 @@ async def test_a_relay_stops_when_cancelled_even_if_the_driver_raises_its_own_er
 
     assert done, "the relay kept retrying after it was cancelled"
     assert isinstance(task.exception(), ConnectionError)
+
+
+class _DriverThatSwallowsCancellation(_DriverThatHidesCancellation):
+    async def relay_once(self) -> int:
+        self.entered.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            return 0  # as if the cancellation never happened
+        return 0
+
+
+async def test_a_relay_stops_when_a_driver_swallows_the_cancellation() -> None:
+    relay = _DriverThatSwallowsCancellation()
+    task = asyncio.create_task(relay.run())
+    await relay.entered.wait()
+
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2)
+
+    assert done, "the relay kept polling after it was cancelled"
+    assert task.cancelled()
