@@ -26,3 +26,5 @@ class Customer(msgspec.Struct, kw_only=True):
     credit_limit: Money | None = None
     tax_exempt: bool = False
     default_address: Address | None = None
+    price_list: str | None = None
+    """The ERP price list that prices this customer's orders; None means the items' list prices."""

@@ -17,6 +17,7 @@ from canonical.timestamps import Timestamp
 
 __all__ = [
     "CATALOG_ITEM_UPSERTED",
+    "INVENTORY_AVAILABILITY_CHANGED",
     "INVENTORY_POSITION_CHANGED",
     "EventEnvelope",
     "EventType",
@@ -31,6 +32,8 @@ INVENTORY_POSITION_CHANGED = "inventory.position.changed"
 """Payload: :class:`canonical.inventory.InventoryPosition`. Producer: the WMS system API."""
 CATALOG_ITEM_UPSERTED = "catalog.item.upserted"
 """Payload: :class:`canonical.catalog.ProductCatalogItem`. Producer: the ERP system API."""
+INVENTORY_AVAILABILITY_CHANGED = "inventory.availability.changed"
+"""Payload: :class:`canonical.inventory.AvailabilityChange`. Producer: the inventory process API."""
 
 EventType = Annotated[
     str,

@@ -5,7 +5,7 @@ quality_control + safety_stock (Shopify's definition). ``in_transit`` (Shopify's
 on hand yet and never counts towards what can be sold.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -13,7 +13,7 @@ from canonical.catalog import Sku
 from canonical.tenancy import TenantId
 from canonical.timestamps import Timestamp
 
-__all__ = ["InventoryPosition", "Units", "compute_available_to_sell"]
+__all__ = ["AvailabilityCause", "AvailabilityChange", "InventoryPosition", "Units", "compute_available_to_sell"]
 
 Units = Annotated[int, msgspec.Meta(ge=0)]
 
@@ -123,3 +123,18 @@ class InventoryPosition(msgspec.Struct, kw_only=True, frozen=True):
         if units < 0:
             raise ValueError(f"available_to_sell must not be negative, got {units}")
         return msgspec.structs.replace(self, available_to_sell=units)
+
+
+AvailabilityCause = Literal["reserved", "released", "shipped", "cancelled"]
+
+
+class AvailabilityChange(msgspec.Struct, kw_only=True, frozen=True):
+    """A SKU's available-to-sell after the order process held, released, shipped or freed units of it."""
+
+    tenant: TenantId
+    sku: Sku
+    available_to_sell: Units
+    """Across every location, as ``GET /inventory/v1/availability`` now answers."""
+    cause: AvailabilityCause
+    order_id: str
+    changed_at: Timestamp

@@ -35,6 +35,8 @@ class OrderLine(msgspec.Struct, kw_only=True):
     """Total tax on the line (all units)."""
     fulfillable_quantity: Annotated[int, msgspec.Meta(ge=0)] | None = None
     """Units still to ship; None when the channel does not say."""
+    product_type: str | None = None
+    """The product's type (Shopify ``product_type``), which return policies may name as non-returnable."""
 
     def __post_init__(self) -> None:
         if self.fulfillable_quantity is not None and self.fulfillable_quantity > self.quantity:
@@ -70,10 +72,21 @@ class SalesOrder(msgspec.Struct, kw_only=True):
     tax: Money | None = None
     """Total tax, lines and shipping."""
     tags: list[str] = msgspec.field(default_factory=list)
+    presentment_currency: CurrencyCode | None = None
+    """The currency the customer saw and paid in, when the channel converts (amounts here are in ``currency``)."""
+    fraud_hold: bool = False
+    """Held by the channel's risk analysis or a reviewer: the ERP refuses to book it until released."""
+    legal_entity: str | None = None
+    """The ERP legal entity (company / subsidiary) that sells it; None means the tenant's default one."""
+    payment_gateway: str | None = None
+    """The payment gateway that captured the money (Shopify's first ``payment_gateway_names``); refunds go
+    back through it."""
 
     def __post_init__(self) -> None:
         if self.currency not in ISO_4217_CODES:
             raise ValueError(f"unknown ISO 4217 currency {self.currency!r}")
+        if self.presentment_currency is not None and self.presentment_currency not in ISO_4217_CODES:
+            raise ValueError(f"unknown ISO 4217 currency {self.presentment_currency!r}")
         amounts: list[tuple[str, Money | None]] = [
             ("total", self.total),
             ("shipping", self.shipping),

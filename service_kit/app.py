@@ -19,6 +19,7 @@ from litestar.types import ControllerRouterHandler
 
 from service_kit.database import Database, provide_transaction
 from service_kit.events.bus.base import EventBus
+from service_kit.events.cancellation import SHUTDOWN_GRACE, Shutdown, stop_gracefully
 from service_kit.events.consumer import EventConsumer, Subscription
 from service_kit.events.outbox import OutboxMixin
 from service_kit.events.relay import OutboxRelay
@@ -131,10 +132,11 @@ def create_service_app(
         clients = ServiceClients(runtime.registry, settings.http)
         app.state.update(database=database, clients=clients, bus=runtime.bus, service_name=name)
         tasks: list[asyncio.Task[None]] = []
+        shutdown = Shutdown()
         try:
             if database is not None and outbox is not None:
                 relay = OutboxRelay(database, outbox, runtime.bus, poll_interval=settings.outbox_poll_interval)
-                tasks.append(asyncio.create_task(relay.run(), name=f"{name}-outbox-relay"))
+                tasks.append(asyncio.create_task(relay.run(shutdown), name=f"{name}-outbox-relay"))
             if database is not None and subscriptions is not None:
                 for subscription in subscriptions(database):
                     consumer = EventConsumer(
@@ -146,12 +148,12 @@ def create_service_app(
                         block_ms=settings.bus_block_ms,
                         claim_idle_ms=settings.bus_claim_idle_ms,
                     )
-                    tasks.append(asyncio.create_task(consumer.run(), name=f"{name}-consume-{subscription.stream}"))
+                    tasks.append(
+                        asyncio.create_task(consumer.run(shutdown), name=f"{name}-consume-{subscription.stream}")
+                    )
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await stop_gracefully(tasks, shutdown, grace=settings.bus_block_ms / 1000 + SHUTDOWN_GRACE)
             await clients.aclose()
             if database is not None:
                 await database.dispose()

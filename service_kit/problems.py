@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -18,6 +19,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError
 
 from service_kit.telemetry import current_trace_id
 
@@ -36,14 +38,18 @@ __all__ = [
     "ServiceUnavailable",
     "UpstreamProblem",
     "problem_exception_handlers",
+    "problem_response",
     "problem_responses",
     "raise_for_upstream",
+    "unprocessable_validation",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://omnigate.dev/problems/"
 
 logger = logging.getLogger(__name__)
+_MISSING_MEMBER = re.compile(r"missing required field `(?P<field>[^`]+)`")
+"""msgspec names a missing member only in its message (the path points at the object that lacks it)."""
 _MISSING = re.compile(r"Missing required (?P<source>[a-z]+) parameter '(?P<field>[^']+)'")
 
 
@@ -179,13 +185,37 @@ def _handle_problem(request: Request[Any, Any, Any], exc: ProblemDetailsExceptio
     )
 
 
+def problem_response(request: Request[Any, Any, Any], problem: Problem) -> Response[Any]:
+    """``problem`` as a response a handler returns instead of raising, so its transaction still commits
+    (a refusal that is itself recorded, such as a rejected return)."""
+    return _handle_problem(request, problem)
+
+
 def _handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    return _validation_response(request, exc, body_status=400)
+
+
+def unprocessable_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Exception handler for routes whose invalid body is a 422 ``invalid_request`` (same document as the 400;
+    invalid headers, query or path parameters stay 400).
+
+    For a route-level ``exception_handlers={ValidationException: unprocessable_validation}`` where the
+    contract says so (e.g. an adjustment with a missing or unknown reason code)."""
+    return _validation_response(request, exc, body_status=422)
+
+
+def _validation_response(
+    request: Request[Any, Any, Any], exc: ValidationException, *, body_status: int
+) -> Response[Any]:
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
+            field = item.get("key", "")
+            if (required := _MISSING_MEMBER.search(str(item.get("message", "")))) is not None:
+                field = f"{field}.{required['field']}" if field and field != "data" else required["field"]
             errors.append(
                 {
-                    "field": item.get("key", ""),
+                    "field": field,
                     "source": str(getattr(item.get("source"), "value", item.get("source") or "body")),
                     "message": item.get("message", ""),
                 }
@@ -194,11 +224,14 @@ def _handle_validation(request: Request[Any, Any, Any], exc: ValidationException
         errors.append({"field": missing["field"], "source": missing["source"], "message": "is required"})
     fields = ", ".join(f"{e['source']} '{e['field']}'" for e in errors if e["field"])
     detail = f"Invalid {fields}: {errors[0]['message']}" if fields else exc.detail
-    return _problem_response(request, status=400, code="invalid_request", detail=detail, extra={"errors": errors})
+    status = body_status if errors and all(e["source"] == "body" for e in errors) else 400
+    return _problem_response(request, status=status, code="invalid_request", detail=detail, extra={"errors": errors})
 
 
 def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if status >= 500 and (body_error := _misread_body_error(exc)) is not None:
+        return body_error(request)
     if status >= 500:
         return _handle_internal(request, exc)
     code = _STANDARD_TITLES.get(status, "error").lower().replace(" ", "_")
@@ -208,6 +241,25 @@ def _handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
     elif status == 413:
         detail = "The request body is larger than this API accepts"
     return _problem_response(request, status=status, code=code, detail=detail, headers=exc.headers)
+
+
+_BODY_PATH = re.compile(r"^(?P<message>.*?) - at `\$\.data\.(?P<field>[^`]+)`$")
+
+
+def _misread_body_error(exc: HTTPException) -> Callable[[Request[Any, Any, Any]], Response[Any]] | None:
+    """Litestar reports an invalid body member that shares its name with a dependency (``tenant`` in a
+    ``ShipmentNotice``) as a failed dependency, i.e. a 500. It is the caller's input: answer a 400 naming it."""
+    cause = exc.__cause__
+    if not isinstance(cause, msgspec.ValidationError) or (found := _BODY_PATH.match(str(cause))) is None:
+        return None
+    field, message = found["field"], found["message"]
+
+    def respond(request: Request[Any, Any, Any]) -> Response[Any]:
+        errors = [{"field": field, "source": "body", "message": message}]
+        detail = f"Invalid body '{field}': {message}"
+        return _problem_response(request, status=400, code="invalid_request", detail=detail, extra={"errors": errors})
+
+    return respond
 
 
 def _handle_upstream(request: Request[Any, Any, Any], exc: httpx.TransportError) -> Response[Any]:
@@ -227,6 +279,28 @@ def _handle_upstream(request: Request[Any, Any, Any], exc: httpx.TransportError)
     )
 
 
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL: serialization failure, deadlock detected, lock not available."""
+
+
+def _handle_database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A transaction that lost a lock race (SQLite busy past its timeout, a PostgreSQL deadlock or serialization
+    failure) was rolled back whole: the caller may retry it, so it is a 503, not a 500."""
+    cause = exc.orig
+    message = str(cause).lower()
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if "database is locked" in message or "database is busy" in message or sqlstate in _TRANSIENT_SQLSTATES:
+        logger.warning("database busy on %s %s: %s", request.method, request.url.path, cause)
+        return _problem_response(
+            request,
+            status=503,
+            code="database_busy",
+            detail="The database was busy and nothing was written; retry the request",
+            headers={"Retry-After": "1"},
+        )
+    return _handle_internal(request, exc)
+
+
 def _handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _problem_response(
@@ -244,6 +318,7 @@ def problem_exception_handlers() -> ExceptionHandlersMap:
         ValidationException: _handle_validation,
         HTTPException: _handle_http,
         httpx.TransportError: _handle_upstream,
+        DBAPIError: _handle_database,
         Exception: _handle_internal,
     }
 

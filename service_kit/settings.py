@@ -81,6 +81,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ``data_dir/gateway.kek`` (fine for a laptop, not for a cluster: set it from your secret store)."""
     routes_file: Path | None = None
     """The gateway's traffic policy (routes, plans, pool); default ``gateway/routes.toml``. Reloaded on change."""
+    contracts_dir: Path | None = None
+    """The published OpenAPI contracts the gateway serves at ``/openapi`` and ``/docs``; default ``openapi/``."""
     client_plan_cache_ttl: PositiveFloat = 5.0
     """Seconds a gateway trusts its cached copy of a client's rate-limit plan (a plan change shows within this)."""
     signing_key_refresh_interval: PositiveFloat = 30.0
@@ -99,6 +101,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How long a consumer's read waits for new events."""
     outbox_poll_interval: PositiveFloat = 0.2
     """Seconds between outbox relay polls when idle."""
+    demo_webhook_secret: str = "demo-webhook-secret"
+    """The app secret the demo shop ``demo.myshopify.com`` signs its webhooks with (seeded once)."""
     seed_demo: bool = False
     """Seed the demo tenant's data on start when the databases are empty."""
     http: HttpClientSettings = msgspec.field(default_factory=HttpClientSettings)

@@ -13,24 +13,35 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from opentelemetry import trace
-from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware, asgi_getter
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler, SamplingResult
+from opentelemetry.trace import SpanKind
+from prometheus_client import Histogram
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from litestar.types import ASGIApp, Message, Scope
+    from opentelemetry.context import Context
+    from opentelemetry.trace import Link
+    from opentelemetry.trace.span import TraceState
+    from opentelemetry.util.types import Attributes
 
 __all__ = [
     "TRACE_ID_HEADER",
     "JsonLogFormatter",
+    "ListenedSampler",
     "configure_logging",
     "configure_tracing",
     "current_trace_id",
     "instrument_asgi",
+    "observe_between",
     "stamp_trace_id",
 ]
 
@@ -39,12 +50,57 @@ TRACE_ID_HEADER = "x-trace-id"
 _configured_tracing = False
 
 
+class ListenedSampler(Sampler):
+    """Record spans only while something listens for them.
+
+    Until a span processor is added (an exporter, or a test's in-memory one) every span would be built, filled
+    with attributes and thrown away, a cost paid on every request of the gateway's hot path. So until then new
+    traces are not sampled: spans still carry real trace ids (``X-Trace-Id``, ``traceparent`` upstream, log
+    lines), but the instrumentations skip their attributes. A caller's sampled ``traceparent`` is honoured either
+    way (parent-based), so a trace sampled upstream of us stays whole.
+    """
+
+    def __init__(self) -> None:
+        self.listening = False
+        self._listened = ParentBased(ALWAYS_ON)
+        self._unlistened = ParentBased(ALWAYS_OFF)
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        sampler = self._listened if self.listening else self._unlistened
+        return sampler.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        return "ListenedSampler"
+
+
+class _ListenedTracerProvider(TracerProvider):
+    """The SDK provider, telling its :class:`ListenedSampler` when the first span processor arrives."""
+
+    def __init__(self, resource: Resource) -> None:
+        self._listened_sampler = ListenedSampler()
+        super().__init__(resource=resource, sampler=self._listened_sampler)
+
+    def add_span_processor(self, span_processor: SpanProcessor) -> None:
+        super().add_span_processor(span_processor)
+        self._listened_sampler.listening = True
+
+
 def configure_tracing(service_name: str, exporter: Literal["none", "console", "otlp"]) -> None:
-    """Install the SDK tracer provider once per process, so trace ids are real even with no exporter."""
+    """Install the SDK tracer provider once per process, so trace ids are real even with no exporter (spans are
+    recorded only once one listens: :class:`ListenedSampler`)."""
     global _configured_tracing
     if _configured_tracing:
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    provider = _ListenedTracerProvider(resource=Resource.create({"service.name": service_name}))
     span_exporter: SpanExporter | None = None
     if exporter == "console":
         span_exporter = ConsoleSpanExporter(out=sys.stderr)
@@ -69,9 +125,41 @@ def current_trace_id() -> str | None:
     return format(context.trace_id, "032x")
 
 
+def _listening() -> bool:
+    provider = trace.get_tracer_provider()
+    return not isinstance(provider, _ListenedTracerProvider) or provider._listened_sampler.listening
+
+
+class _TracedASGI:
+    """OpenTelemetry's server spans, without their cost inside a trace that is not sampled.
+
+    When no span processor listens and the caller's ``traceparent`` (if any) is not sampled, the span would be
+    dropped anyway: the request then gets a plain span carrying the caller's trace (or a new one), which is what
+    ``X-Trace-Id``, the access log and the ``traceparent`` sent upstream need, and none of the attribute and
+    metric work. Otherwise OpenTelemetry's middleware does its full work.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._instrumented = OpenTelemetryMiddleware(app, exclude_spans=["receive", "send"])
+        self._tracer = trace.get_tracer(__name__)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or _listening():
+            await self._instrumented(scope, receive, send)
+            return
+        context = propagate.extract(scope, getter=asgi_getter)
+        parent = trace.get_current_span(context).get_span_context()
+        if parent.is_valid and parent.trace_flags.sampled:
+            await self._instrumented(scope, receive, send)
+            return
+        with self._tracer.start_as_current_span(f"HTTP {scope['method']}", context=context, kind=SpanKind.SERVER):
+            await self._app(scope, receive, send)  # type: ignore[arg-type]
+
+
 def instrument_asgi(app: ASGIApp) -> ASGIApp:
     """Accept or start a trace for every request (``traceparent`` in, server span around the app)."""
-    return cast("ASGIApp", OpenTelemetryMiddleware(app, exclude_spans=["receive", "send"]))
+    return cast("ASGIApp", _TracedASGI(app))
 
 
 async def stamp_trace_id(message: Message, scope: Scope) -> None:
@@ -134,3 +222,9 @@ def configure_logging(service: str, *, level: str, fmt: Literal["json", "console
     root.handlers = [handler]
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def observe_between(histogram: Histogram, start: datetime | None, end: datetime | None) -> None:
+    """Observe an SLA duration in seconds, when both ends are known (a clock step back counts as zero)."""
+    if start is not None and end is not None:
+        histogram.observe(max(0.0, (end - start).total_seconds()))

@@ -20,7 +20,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_s
 
 from canonical.events import EventEnvelope
 from service_kit.events.bus.base import Delivery, EventBus
-from service_kit.events.cancellation import stopping
+from service_kit.events.cancellation import Shutdown, stopping
 
 __all__ = ["EventConsumer", "EventHandler", "Subscription"]
 
@@ -104,13 +104,15 @@ class EventConsumer:
         await self.bus.ack(delivery, self.group)
         return 1
 
-    async def run(self) -> None:
-        """Consume until cancelled; an unreachable bus is retried with backoff, never fatal."""
+    async def run(self, shutdown: Shutdown | None = None) -> None:
+        """Consume until asked to stop (or cancelled): the delivery in hand is finished first. An unreachable bus
+        is retried with backoff, never fatal."""
+        shutdown = shutdown or Shutdown()
         delay = 0.1
-        while True:
+        while not shutdown.requested:
             try:
                 await self.start()
-                while True:
+                while not shutdown.requested:
                     if stopping():  # a driver may have swallowed our CancelledError and returned normally
                         raise asyncio.CancelledError
                     await self.consume_once()
@@ -121,7 +123,7 @@ class EventConsumer:
                 if stopping():
                     raise  # a driver turned our cancellation into its own error: stop, do not restart
                 logger.exception("consumer of %s failed; restarting", self.subscription.stream)
-                await asyncio.sleep(delay)
+                await shutdown.pause(delay)
                 delay = min(delay * 2, 5.0)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from canonical.events import decode_envelope
 from service_kit.database import Database
 from service_kit.events.bus.base import EventBus
-from service_kit.events.cancellation import stopping
+from service_kit.events.cancellation import Shutdown, stopping
 from service_kit.events.outbox import OutboxMixin
 
 __all__ = ["OutboxRelay"]
@@ -49,6 +49,8 @@ class OutboxRelay:
         if not self._database.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         published = 0
+        if self._database.is_sqlite and not await self._anything_to_publish():
+            return 0  # SQLite has one writer: an idle relay must not take the write lock every poll
         async with self._database.transaction() as session:
             rows = (await session.scalars(query)).all()
             for row in rows:
@@ -60,6 +62,11 @@ class OutboxRelay:
                 row.published_at = datetime.now(UTC)
                 published += 1
         return published
+
+    async def _anything_to_publish(self) -> bool:
+        query = select(self._outbox.id).where(self._outbox.published_at.is_(None)).limit(1)
+        async with self._database.reading() as session:
+            return (await session.scalar(query)) is not None
 
     async def replay_retained(self) -> int:
         """Publish every retained, already-published row again (for a bus that forgot them)."""
@@ -88,12 +95,13 @@ class OutboxRelay:
             result = await session.execute(delete(self._outbox).where(self._outbox.published_at < cutoff))
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def run(self) -> None:
-        """Relay until cancelled; a failing database or bus is retried, never fatal."""
+    async def run(self, shutdown: Shutdown | None = None) -> None:
+        """Relay until asked to stop (or cancelled); a failing database or bus is retried, never fatal."""
+        shutdown = shutdown or Shutdown()
         if not self._bus.durable:
             await self.replay_retained()
         cycles = 0
-        while True:
+        while not shutdown.requested:
             if stopping():  # a driver may have swallowed our CancelledError and returned normally
                 raise asyncio.CancelledError
             try:
@@ -107,4 +115,4 @@ class OutboxRelay:
                 logger.exception("outbox relay cycle failed")
                 published = 0
             if published < self._batch_size:
-                await asyncio.sleep(self._poll_interval)
+                await shutdown.pause(self._poll_interval)

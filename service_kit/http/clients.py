@@ -3,13 +3,59 @@
 from __future__ import annotations
 
 import httpx
+from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
 
 from service_kit.http.registry import ServiceRegistry
 from service_kit.http.resilience import CircuitBreaker, ResilientTransport
 from service_kit.settings import HttpClientSettings
 
-__all__ = ["ServiceClients"]
+__all__ = ["ServiceClients", "StatelessClient", "TracedTransport"]
+
+
+class TracedTransport(AsyncOpenTelemetryTransport):
+    """OpenTelemetry's client spans, without their cost inside a trace that is not sampled.
+
+    In an unsampled trace (no exporter listening: ``service_kit.telemetry.ListenedSampler``) the client span would
+    be built and dropped, after its attributes had been computed anyway. There the trace context is only passed
+    on (``traceparent``: same trace id, so the upstream's logs and ``X-Trace-Id`` join up); in a sampled trace,
+    or outside any, OpenTelemetry's transport does its full work.
+    """
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        super().__init__(transport)
+        self._inner = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid and not context.trace_flags.sampled:
+            propagate.inject(request.headers)
+            return await self._inner.handle_async_request(request)
+        return await super().handle_async_request(request)
+
+
+class _NoCookies(httpx.Cookies):
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Keep nothing."""
+
+
+class StatelessClient(httpx.AsyncClient):
+    """An httpx client without a cookie jar.
+
+    Services speak stateless APIs, and one client serves every caller: a jar would hand a cookie one upstream
+    answer set (for the gateway, one caller's session) to every later request, whoever makes it. Parsing each
+    answer's cookies into it also cost time on the proxy's hot path. ``Set-Cookie`` still reaches the caller.
+    """
+
+    _no_cookies = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        raise TypeError("a StatelessClient keeps no cookies; send a Cookie header per request instead")
 
 
 class ServiceClients:
@@ -34,9 +80,9 @@ class ServiceClients:
             retries=s.retries,
             backoff=s.retry_backoff,
         )
-        client = httpx.AsyncClient(
+        client = StatelessClient(
             base_url=self._registry.base_url(upstream),
-            transport=AsyncOpenTelemetryTransport(resilient),
+            transport=TracedTransport(resilient),
             timeout=httpx.Timeout(
                 connect=s.connect_timeout, read=s.read_timeout, write=s.write_timeout, pool=s.pool_timeout
             ),

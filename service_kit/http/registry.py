@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
@@ -52,7 +53,19 @@ class ServiceRegistry:
         aiohttp rather than httpx's own pool, which degrades badly under concurrency (encode/httpx#3215).
         """
         if name in self._urls:
-            return AiohttpTransport(limits=limits)  # type: ignore[no-any-return,unused-ignore]
+            return AiohttpTransport(limits=limits, client=lambda: _session(limits))  # type: ignore[no-any-return,unused-ignore]
         if name in self._apps:
             return httpx.ASGITransport(app=self._apps[name])  # type: ignore[arg-type]
         raise UnknownServiceError(f"service {name!r} is not registered (set OMNIGATE_{name.upper()}_URL)")
+
+
+def _session(limits: httpx.Limits) -> aiohttp.ClientSession:
+    """The aiohttp session behind one upstream's transport, created on its first request (inside the loop).
+
+    Without a cookie jar: one session serves every caller, and aiohttp's default jar would send a cookie that one
+    upstream answer set (for the gateway, one caller's session) with every later request to that host.
+    """
+    connector = aiohttp.TCPConnector(
+        limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry or 15.0
+    )
+    return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())

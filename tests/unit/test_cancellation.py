@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from service_kit.events.bus import InMemoryEventBus
+from service_kit.events.cancellation import Shutdown, stop_gracefully
 from service_kit.events.relay import OutboxRelay
 
 
@@ -60,4 +61,41 @@ async def test_a_relay_stops_when_a_driver_swallows_the_cancellation() -> None:
     done, _ = await asyncio.wait({task}, timeout=2)
 
     assert done, "the relay kept polling after it was cancelled"
+    assert task.cancelled()
+
+
+class _SlowStep(OutboxRelay):
+    """A relay whose step takes a while (a database transaction) and must not be cut in half."""
+
+    def __init__(self) -> None:
+        super().__init__(database=None, outbox=None, bus=_DurableBus(), poll_interval=3600)  # type: ignore[arg-type]
+        self.entered = asyncio.Event()
+        self.finished_steps = 0
+
+    async def relay_once(self) -> int:
+        self.entered.set()
+        await asyncio.sleep(0.2)
+        self.finished_steps += 1
+        return 0
+
+
+async def test_asked_to_stop_a_loop_finishes_its_step_and_returns_without_being_cancelled() -> None:
+    relay = _SlowStep()
+    shutdown = Shutdown()
+    task = asyncio.create_task(relay.run(shutdown))
+    await relay.entered.wait()
+
+    await stop_gracefully([task], shutdown, grace=5)
+
+    assert relay.finished_steps == 1, "the step in hand was finished, no new one started"
+    assert task.done() and not task.cancelled()
+
+
+async def test_a_loop_that_does_not_stop_within_the_grace_period_is_cancelled() -> None:
+    relay = _DriverThatSwallowsCancellation()
+    task = asyncio.create_task(relay.run(Shutdown()))  # its own Shutdown: never asked
+    await relay.entered.wait()
+
+    await stop_gracefully([task], Shutdown(), grace=0.1)
+
     assert task.cancelled()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
+from pathlib import Path
+
 import httpx
 from litestar import get
+from sqlalchemy import create_engine
 
 from service_kit.app import ServiceRuntime, create_service_app
 from service_kit.dependencies import Clients, Tenant
@@ -29,13 +34,31 @@ async def call_missing_upstream(clients: Clients) -> None:
     await clients.get("erp").get("/ready")
 
 
+_LOCKED = Path(tempfile.mkdtemp()) / "locked.db"
+
+
+@get("/locked-write")
+async def write_to_a_locked_database() -> None:
+    """A write that loses the lock race: another connection holds SQLite's write lock past the busy timeout."""
+    holder = sqlite3.connect(_LOCKED, isolation_level=None)
+    holder.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        engine = create_engine(f"sqlite:///{_LOCKED}", connect_args={"timeout": 0.05})
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+    finally:
+        holder.rollback()
+        holder.close()
+
+
 async def call(path: str, **kwargs: object) -> httpx.Response:
     registry = ServiceRegistry({"erp": "http://127.0.0.1:9"})  # nothing listens on the discard port
     runtime = ServiceRuntime(settings=Settings(), registry=registry, bus=InMemoryEventBus())
     app = create_service_app(
         name="sample",
         runtime=runtime,
-        route_handlers=[boom, needs_tenant, call_missing_upstream],
+        route_handlers=[boom, needs_tenant, call_missing_upstream, write_to_a_locked_database],
         title="sample",
         uses_database=False,
     )
@@ -78,3 +101,11 @@ async def test_unreachable_upstream_is_a_503_problem_with_retry_after() -> None:
     assert response.status_code == 503
     assert response.json()["code"] == "upstream_unavailable"
     assert response.headers["retry-after"]
+
+
+async def test_a_write_that_loses_a_database_lock_race_is_a_503_to_retry_not_a_500() -> None:
+    response = await call("/locked-write")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_busy"
+    assert response.headers["retry-after"] == "1"
