@@ -10,6 +10,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from canonical import Customer, ProductCatalogItem
 from canonical.catalog import SKU_PATTERN
 from service_kit.dependencies import DbSession, Tenant
+from service_kit.openapi import created_response
 from service_kit.problems import problem_responses
 from system_apis.erp.schemas import CustomerPage, CustomerWrite, ItemPage, ItemWrite
 from system_apis.erp.service import CatalogService, CustomerService
@@ -37,7 +38,7 @@ class ItemController(Controller):
     async def get_item(self, db_session: DbSession, tenant: Tenant, sku: SkuPath) -> ProductCatalogItem:
         return await CatalogService(db_session).get_item(tenant, sku)
 
-    @put("/{sku:str}", responses=problem_responses(400, 409))
+    @put("/{sku:str}", responses={201: created_response(ProductCatalogItem), **problem_responses(400, 409)})
     async def put_item(
         self, db_session: DbSession, tenant: Tenant, sku: SkuPath, data: JSONBody[ItemWrite]
     ) -> Response[ProductCatalogItem]:
@@ -60,7 +61,7 @@ class CustomerController(Controller):
     async def get_customer(self, db_session: DbSession, tenant: Tenant, customer_id: CustomerIdPath) -> Customer:
         return await CustomerService(db_session).get_customer(tenant, customer_id)
 
-    @put("/{customer_id:str}", responses=problem_responses(400, 409))
+    @put("/{customer_id:str}", responses={201: created_response(Customer), **problem_responses(400, 409, 422)})
     async def put_customer(
         self, db_session: DbSession, tenant: Tenant, customer_id: CustomerIdPath, data: JSONBody[CustomerWrite]
     ) -> Response[Customer]:

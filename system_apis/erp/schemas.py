@@ -39,6 +39,8 @@ class CustomerWrite(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     status: Literal["active", "credit_hold", "blocked"] = "active"
     credit_limit: Money | None = None
     tax_exempt: bool = False
+    price_list: Code | None = None
+    """The price list that prices this customer's orders (it must exist)."""
 
 
 class CustomerPage(msgspec.Struct, kw_only=True):

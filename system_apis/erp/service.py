@@ -10,12 +10,12 @@ from canonical import Customer, Money, ProductCatalogItem
 from canonical.events import CATALOG_ITEM_UPSERTED, EventEnvelope
 from canonical.streams import ERP_EVENTS
 from service_kit.events.outbox import record_event
-from service_kit.problems import NotFound
+from service_kit.problems import NotFound, Problem
 from system_apis.erp.models import CustomerRecord, ErpOutbox, ItemRecord
-from system_apis.erp.repository import CustomerRepository, ItemRepository
+from system_apis.erp.repository import CustomerRepository, ItemRepository, PriceListRepository
 from system_apis.erp.schemas import CustomerPage, CustomerWrite, ItemPage, ItemWrite
 
-__all__ = ["CatalogService", "CustomerService", "UnknownCustomer", "UnknownSku"]
+__all__ = ["CatalogService", "CustomerService", "UnknownCustomer", "UnknownPriceList", "UnknownSku"]
 
 
 class UnknownSku(NotFound):
@@ -24,6 +24,12 @@ class UnknownSku(NotFound):
 
 class UnknownCustomer(NotFound):
     code = "unknown_customer"
+
+
+class UnknownPriceList(Problem):
+    status = 422
+    code = "unknown_price_list"
+    title_text = "Unprocessable content"
 
 
 class CatalogService:
@@ -109,6 +115,11 @@ class CustomerService:
         return CustomerPage(customers=[_customer(r) for r in page], next_cursor=next_cursor)
 
     async def upsert_customer(self, tenant: str, customer_id: str, change: CustomerWrite) -> tuple[Customer, bool]:
+        if (
+            change.price_list is not None
+            and await PriceListRepository(self.session).get(tenant, change.price_list) is None
+        ):
+            raise UnknownPriceList(f"price list '{change.price_list}' does not exist")
         record = await self.customers.get(tenant, customer_id, for_update=True)
         created = record is None
         if record is None:
@@ -121,6 +132,7 @@ class CustomerService:
         record.credit_limit_amount = change.credit_limit.amount if change.credit_limit else None
         record.credit_limit_currency = change.credit_limit.currency if change.credit_limit else None
         record.tax_exempt = change.tax_exempt
+        record.price_list = change.price_list
         record.updated_at = datetime.now(UTC)
         await self.session.flush()
         return _customer(record), created
@@ -154,6 +166,7 @@ def _customer(record: CustomerRecord) -> Customer:
         status=record.status,  # type: ignore[arg-type]
         credit_limit=credit_limit,
         tax_exempt=record.tax_exempt,
+        price_list=record.price_list,
     )
 
 

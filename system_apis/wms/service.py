@@ -1,4 +1,5 @@
-"""WMS business rules for locations and stock counts. Never commits: the request transaction does."""
+"""WMS business rules for locations, counts, adjustments and cycle counts. Never commits: the request
+transaction does."""
 
 from __future__ import annotations
 
@@ -7,22 +8,38 @@ from datetime import UTC, datetime
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from canonical import Address, InventoryPosition
-from canonical.events import INVENTORY_POSITION_CHANGED, EventEnvelope
-from canonical.streams import WMS_EVENTS
-from service_kit.events.outbox import record_event
-from service_kit.problems import NotFound
-from system_apis.wms.models import LocationRecord, PositionRecord, WmsOutbox
-from system_apis.wms.repository import LocationRepository, PositionRepository
-from system_apis.wms.schemas import Location, LocationWrite, PositionCount
+from canonical import Address, InventoryPosition, StockAdjustment, StockDeltas
+from system_apis.wms.errors import InvalidField, UnknownLocation, UnknownResource
+from system_apis.wms.models import POSITION_STATES, LocationRecord
+from system_apis.wms.repository import AdjustmentRepository, LocationRepository, PositionRepository
+from system_apis.wms.schemas import (
+    AdjustmentCreate,
+    CycleCountCreate,
+    CycleCountResult,
+    Location,
+    LocationWrite,
+    PositionCount,
+)
+from system_apis.wms.stock import StockLedger, adjustment_view, position_view
 
-__all__ = ["InventoryService", "LocationService", "UnknownLocation"]
+__all__ = ["REASON_EFFECTS", "AdjustmentService", "InventoryService", "LocationService", "UnknownLocation"]
 
-_STATES = ("on_hand", "committed", "reserved", "damaged", "quality_control", "safety_stock", "in_transit")
-
-
-class UnknownLocation(NotFound):
-    code = "unknown_location"
+REASON_EFFECTS: dict[str, dict[str, int]] = {
+    "received": {"on_hand": 1},
+    "found": {"on_hand": 1},
+    "return_restock": {"on_hand": 1},
+    "shrinkage": {"on_hand": -1},
+    "damaged": {"damaged": 1},
+    "damage_disposal": {"damaged": -1, "on_hand": -1},
+    "quality_hold": {"quality_control": 1},
+    "quality_release": {"quality_control": -1},
+    "cycle_count": {"on_hand": 1},
+    "correction": {"on_hand": 1},
+}
+"""What one unit of each adjustment reason does to a position (multiplied by the quantity)."""
+SIGNED_REASONS = frozenset({"cycle_count", "correction"})
+_COUNT_REASONS = {"receipt": "received", "adjustment": "correction"}
+"""``PUT /inventory-positions`` reasons as ledger reasons (the others are the same word)."""
 
 
 class LocationService:
@@ -30,8 +47,10 @@ class LocationService:
         self.session = session
         self.locations = LocationRepository(session)
 
-    async def list_locations(self, tenant: str) -> list[Location]:
-        return [_location(r) for r in await self.locations.list(tenant)]
+    async def list_locations(
+        self, tenant: str, *, kind: str | None = None, operator: str | None = None
+    ) -> list[Location]:
+        return [_location(r) for r in await self.locations.list(tenant, kind=kind, operator=operator)]
 
     async def get_location(self, tenant: str, code: str) -> Location:
         record = await self.locations.get(tenant, code)
@@ -50,6 +69,7 @@ class LocationService:
         record.address = msgspec.to_builtins(change.address)
         record.ships_to_regions = list(change.ships_to_regions)
         record.active = change.active
+        record.operator = change.operator
         record.updated_at = datetime.now(UTC)
         await self.session.flush()
         return _location(record), created
@@ -61,51 +81,123 @@ class InventoryService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.positions = PositionRepository(session)
-        self.locations = LocationRepository(session)
+        self.ledger = StockLedger(session)
 
     async def find_positions(
         self, tenant: str, *, sku: str | None, location: str | None, limit: int
     ) -> list[InventoryPosition]:
-        return [_position(r) for r in await self.positions.find(tenant, sku=sku, location=location, limit=limit)]
+        return [position_view(r) for r in await self.positions.find(tenant, sku=sku, location=location, limit=limit)]
 
     async def record_count(
         self, tenant: str, location: str, sku: str, count: PositionCount
     ) -> tuple[InventoryPosition, bool]:
-        """Set a position to a counted state; returns it and whether it changed."""
-        if await self.locations.get(tenant, location) is None:
-            raise UnknownLocation(f"location '{location}' does not exist")
+        """Set a position to a counted state; returns it and whether it changed (a ledger entry if so)."""
+        await self.ledger.require_location(tenant, location)
         record = await self.positions.get(tenant, location, sku, for_update=True)
-        counted = {state: getattr(count, state) for state in _STATES}
-        now = datetime.now(UTC)
-        if record is None:
-            record = PositionRecord(
-                tenant=tenant, location_code=location, sku=sku, version=1, updated_at=now, **counted
-            )
-            self.positions.add(record)
-        elif any(getattr(record, state) != value for state, value in counted.items()):
-            for state, value in counted.items():
-                setattr(record, state, value)
-            record.version += 1
-            record.updated_at = now
-        else:
-            return _position(record), False
-        record.last_reason = count.reason
-        await self.session.flush()
-        position = _position(record)
-        record_event(
-            self.session,
-            WmsOutbox,
-            stream=WMS_EVENTS,
-            envelope=EventEnvelope.new(
-                type=INVENTORY_POSITION_CHANGED,
-                tenant=tenant,
-                aggregate_type="inventory_position",
-                aggregate_id=f"{location}/{sku}",
-                sequence=record.version,
-                payload=position,
-            ),
+        current = {state: getattr(record, state) if record is not None else 0 for state in POSITION_STATES}
+        changes = {state: getattr(count, state) - current[state] for state in POSITION_STATES}
+        if record is not None and not any(changes.values()):
+            return position_view(record), False
+        reason = _COUNT_REASONS.get(count.reason, count.reason)
+        position, _entry = await self.ledger.move(
+            tenant, location, sku, StockDeltas(**changes), reason=reason, quantity=changes["on_hand"], is_count=True
         )
         return position, True
+
+
+class AdjustmentService:
+    """The stock ledger: adjustments with a reason, and cycle counts that become adjustments."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.positions = PositionRepository(session)
+        self.adjustments = AdjustmentRepository(session)
+        self.ledger = StockLedger(session)
+
+    async def adjust(self, tenant: str, adjustment: AdjustmentCreate) -> StockAdjustment:
+        if adjustment.quantity == 0:
+            raise InvalidField("quantity", "must not be 0")
+        if adjustment.reason not in SIGNED_REASONS and adjustment.quantity < 0:
+            raise InvalidField(
+                "quantity", f"must be positive for reason '{adjustment.reason}' (the reason gives the direction)"
+            )
+        await self.ledger.require_location(tenant, adjustment.location_id, field="location_id")
+        effect = REASON_EFFECTS[adjustment.reason]
+        deltas = StockDeltas(**{state: units * adjustment.quantity for state, units in effect.items()})
+        _position, entry = await self.ledger.move(
+            tenant,
+            adjustment.location_id,
+            adjustment.sku,
+            deltas,
+            reason=adjustment.reason,
+            quantity=adjustment.quantity,
+            reference=adjustment.reference,
+            note=adjustment.note,
+        )
+        return entry
+
+    async def cycle_count(self, tenant: str, count: CycleCountCreate) -> CycleCountResult:
+        await self.ledger.require_location(tenant, count.location_id, field="location_id")
+        record = await self.positions.get(tenant, count.location_id, count.sku, for_update=True)
+        previous = record.on_hand if record is not None else 0
+        difference = count.counted_quantity - previous
+        if difference == 0 and record is not None:
+            return CycleCountResult(
+                location_id=count.location_id,
+                sku=count.sku,
+                previous_on_hand=previous,
+                counted_quantity=count.counted_quantity,
+                position=position_view(record),
+                adjustment=None,
+            )
+        position, entry = await self.ledger.move(
+            tenant,
+            count.location_id,
+            count.sku,
+            StockDeltas(on_hand=difference),
+            reason="cycle_count",
+            quantity=difference,
+            reference=count.reference,
+            note=count.note,
+        )
+        return CycleCountResult(
+            location_id=count.location_id,
+            sku=count.sku,
+            previous_on_hand=previous,
+            counted_quantity=count.counted_quantity,
+            position=position,
+            adjustment=entry,
+        )
+
+    async def get(self, tenant: str, entry_id: int) -> StockAdjustment:
+        record = await self.adjustments.get(tenant, entry_id)
+        if record is None:
+            raise UnknownResource(f"adjustment {entry_id} does not exist", code="unknown_adjustment")
+        return adjustment_view(record)
+
+    async def ledger_entries(
+        self,
+        tenant: str,
+        *,
+        sku: str | None,
+        location: str | None,
+        reason: str | None,
+        reference: str | None,
+        since: datetime | None,
+        after_id: int | None,
+        limit: int,
+    ) -> list[StockAdjustment]:
+        records = await self.adjustments.find(
+            tenant,
+            sku=sku,
+            location=location,
+            reason=reason,
+            reference=reference,
+            since=since,
+            after_id=after_id,
+            limit=limit,
+        )
+        return [adjustment_view(r) for r in records]
 
 
 def _location(record: LocationRecord) -> Location:
@@ -117,21 +209,5 @@ def _location(record: LocationRecord) -> Location:
         address=msgspec.convert(record.address, Address),
         ships_to_regions=list(record.ships_to_regions),
         active=record.active,
-    )
-
-
-def _position(record: PositionRecord) -> InventoryPosition:
-    updated_at = record.updated_at if record.updated_at.tzinfo else record.updated_at.replace(tzinfo=UTC)
-    return InventoryPosition.from_states(
-        tenant=record.tenant,
-        sku=record.sku,
-        location_id=record.location_code,
-        on_hand=record.on_hand,
-        committed=record.committed,
-        reserved=record.reserved,
-        damaged=record.damaged,
-        quality_control=record.quality_control,
-        safety_stock=record.safety_stock,
-        in_transit=record.in_transit,
-        updated_at=updated_at,
+        operator=record.operator,
     )

@@ -1,0 +1,104 @@
+"""Which ERP keeps the books, from ``OMNIGATE_ERP_BACKEND`` and ``OMNIGATE_NETSUITE_*``; read once at start-up.
+
+| variable | meaning |
+|---|---|
+| ``OMNIGATE_ERP_BACKEND`` | ``reference`` (default: the service's own tables) or ``netsuite`` |
+| ``OMNIGATE_NETSUITE_ENDPOINT`` | ``https://<account>.suitetalk.api.netsuite.com`` |
+| ``OMNIGATE_NETSUITE_ACCOUNT`` | account id, sent as the OAuth ``realm`` (``1234567_SB1``) |
+| ``OMNIGATE_NETSUITE_CONSUMER_KEY`` / ``_CONSUMER_SECRET`` / ``_TOKEN_ID`` / ``_TOKEN_SECRET`` | TBA credentials |
+| ``OMNIGATE_NETSUITE_ACCESS_TOKEN`` | an OAuth 2.0 bearer token instead of TBA |
+| ``OMNIGATE_NETSUITE_CREDIT_ITEM`` | internal id of the item credit memos are booked on |
+| ``OMNIGATE_NETSUITE_SUBSIDIARIES`` | legal entity to subsidiary id, ``US01=1,CA01=3`` |
+| ``OMNIGATE_NETSUITE_LOCATIONS`` | location to NetSuite location id, ``DC-EAST=6,DC-WEST=7`` |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+import msgspec
+
+from service_kit.settings import ConfigurationError
+from system_apis.erp.adapters.base import ErpBackend
+from system_apis.erp.adapters.netsuite import NetSuiteBackend
+from system_apis.erp.adapters.netsuite_auth import BearerAuthentication, TokenBasedAuthentication
+from system_apis.erp.adapters.reference import ReferenceErpBackend
+
+__all__ = ["ErpSettings", "build_backend"]
+
+
+class ErpSettings(msgspec.Struct, frozen=True, kw_only=True):
+    backend: Literal["reference", "netsuite"] = "reference"
+    netsuite_endpoint: str | None = None
+    netsuite_account: str | None = None
+    netsuite_consumer_key: str | None = None
+    netsuite_consumer_secret: str | None = None
+    netsuite_token_id: str | None = None
+    netsuite_token_secret: str | None = None
+    netsuite_access_token: str | None = None
+    netsuite_credit_item: str | None = None
+    netsuite_subsidiaries: dict[str, str] = msgspec.field(default_factory=dict)
+    netsuite_locations: dict[str, str] = msgspec.field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ErpSettings:
+        env = os.environ if environ is None else environ
+        raw: dict[str, object] = {}
+        if backend := env.get("OMNIGATE_ERP_BACKEND"):
+            raw["backend"] = backend
+        for name in cls.__struct_fields__:
+            if not name.startswith("netsuite_") or (value := env.get(f"OMNIGATE_{name.upper()}")) is None:
+                continue
+            raw[name] = _pairs(name, value) if name in {"netsuite_subsidiaries", "netsuite_locations"} else value
+        try:
+            return msgspec.convert(raw, cls)
+        except msgspec.ValidationError as exc:
+            raise ConfigurationError(f"invalid ERP setting: {exc}") from exc
+
+
+def _pairs(name: str, value: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key, sep, target = item.partition("=")
+        if not sep or not key or not target:
+            raise ConfigurationError(f"OMNIGATE_{name.upper()}: expected CODE=ID[,CODE=ID...], got {item!r}")
+        pairs[key.strip()] = target.strip()
+    return pairs
+
+
+def build_backend(settings: ErpSettings) -> ErpBackend:
+    """The configured backend; a NetSuite backend with missing credentials fails here, at start-up."""
+    if settings.backend == "reference":
+        return ReferenceErpBackend()
+    missing = [name for name in ("netsuite_endpoint", "netsuite_credit_item") if not getattr(settings, name)]
+    tba = [
+        "netsuite_account",
+        "netsuite_consumer_key",
+        "netsuite_consumer_secret",
+        "netsuite_token_id",
+        "netsuite_token_secret",
+    ]
+    auth: TokenBasedAuthentication | BearerAuthentication
+    if settings.netsuite_access_token:
+        auth = BearerAuthentication(settings.netsuite_access_token)
+    else:
+        missing += [name for name in tba if not getattr(settings, name)]
+        auth = TokenBasedAuthentication(
+            account=settings.netsuite_account or "",
+            consumer_key=settings.netsuite_consumer_key or "",
+            consumer_secret=settings.netsuite_consumer_secret or "",
+            token_id=settings.netsuite_token_id or "",
+            token_secret=settings.netsuite_token_secret or "",
+        )
+    if missing:
+        names = ", ".join(f"OMNIGATE_{name.upper()}" for name in missing)
+        raise ConfigurationError(f"OMNIGATE_ERP_BACKEND=netsuite needs {names}")
+    return NetSuiteBackend(
+        endpoint=settings.netsuite_endpoint or "",
+        auth=auth,
+        credit_item_id=settings.netsuite_credit_item or "",
+        subsidiaries=settings.netsuite_subsidiaries,
+        locations=settings.netsuite_locations,
+    )

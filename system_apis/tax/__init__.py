@@ -1,0 +1,1 @@
+"""The tax system API: rates by jurisdiction, exemptions, calculation, committed transactions and refunds."""

@@ -1,0 +1,1 @@
+"""Local HTTP emulators of vendor APIs, speaking their documented wire formats."""
