@@ -10,6 +10,8 @@ from litestar.datastructures import State
 
 from gateway.admin.controllers import ClientAdminController
 from gateway.admin.versions import VersionAdminController
+from gateway.contracts.controllers import GATEWAY_APIS, ContractController
+from gateway.contracts.documents import DEFAULT_CONTRACTS_DIR, ContractShelf
 from gateway.controllers import ProxyController
 from gateway.models import GatewayBase
 from gateway.oauth.controllers import OAuthController
@@ -19,6 +21,7 @@ from gateway.routes import DEFAULT_POLICY_FILE, PolicyFile
 from gateway.traffic.bulkhead import Bulkheads
 from gateway.versions.lifecycle import VersionBook
 from gateway.versions.usage import UsageRecorder
+from gateway.webhooks import WebhookController
 from service_kit.app import ServiceDefinition, ServiceRuntime, create_service_app
 from service_kit.health import ReadinessCheck
 from service_kit.problems import raise_for_upstream
@@ -53,18 +56,26 @@ def create_app(runtime: ServiceRuntime) -> Litestar:
             ClientAdminController,
             VersionAdminController,
             PrometheusController,
+            ContractController,
+            WebhookController,
             ProxyController,
         ],
         title="Omnigate gateway",
-        readiness_checks=[_upstream_ready(name) for name in policy.table.upstreams],
+        readiness_checks=[_upstream_ready(name) for name in policy.current.upstreams_in_use],
         health_checks_readiness=True,
         lifespan=[security_lifespan(runtime.settings), _version_lifespan],
         middleware=[access_log_middleware, metrics_config().middleware],
     )
-    app.state.update(policy=policy, bulkheads=Bulkheads())
+    contracts = ContractShelf(runtime.settings.contracts_dir or DEFAULT_CONTRACTS_DIR)
+    app.state.update(policy=policy, bulkheads=Bulkheads(), contracts=contracts)
     return app
 
 
 SERVICE = ServiceDefinition(
-    name="gateway", layer="gateway", create_app=create_app, metadata=GatewayBase.metadata, default_port=8000
+    name="gateway",
+    layer="gateway",
+    create_app=create_app,
+    apis=GATEWAY_APIS,
+    metadata=GatewayBase.metadata,
+    default_port=8000,
 )

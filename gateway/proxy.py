@@ -6,10 +6,12 @@ The gateway decides who may call what; it never looks inside bodies (no business
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from litestar import Request
 from litestar.background_tasks import BackgroundTask
+from litestar.response.base import ASGIResponse
 from litestar.response.streaming import ASGIStreamingResponse
 
 from gateway.routes import Route
@@ -41,7 +43,21 @@ _INTERNAL_PREFIX = "x-omnigate-"
 
 
 _BUFFERED_BODY_LIMIT = 64 * 1024
-"""Request bodies up to this size are read first, so an idempotent request can be retried; larger ones stream."""
+"""Bodies up to this size are read whole: a request's so that an idempotent one can be retried, an answer's
+because relaying it in one piece is cheaper than streaming it; larger ones (or of unknown length) stream."""
+
+
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+"""Kept as they are in a forwarded target; anything else (controls, spaces, raw non-ASCII) is percent-encoded."""
+
+
+def _raw_target(request: Request[Any, Any, Any]) -> str:
+    """The path and query exactly as the caller sent them (still percent-encoded): re-encoding the decoded
+    path would change what the upstream sees, and fail on characters a URL may only carry encoded."""
+    scope = request.scope
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query: bytes = scope.get("query_string", b"")
+    return quote(raw_path + (b"?" + query if query else b""), safe=_URL_SAFE)
 
 
 async def forward(
@@ -50,10 +66,12 @@ async def forward(
     client: httpx.AsyncClient,
     identity: list[tuple[str, str]],
     bulkhead: Bulkhead,
-) -> ASGIStreamingResponse:
-    """Send the request on with forwarding and identity headers set by us, and stream the answer back.
+) -> ASGIResponse:
+    """Send the request on with forwarding and identity headers set by us, and relay the answer back.
 
-    The bulkhead slot is held until the last byte of the answer has gone out (or the caller went away).
+    An answer of up to ``_BUFFERED_BODY_LIMIT`` bytes is read whole and sent in one piece (most API answers: the
+    streaming machinery costs more than the copy); a larger one, or one of unknown length, streams. The bulkhead
+    slot is held until the upstream's answer has been read to its end (or the caller went away).
     """
     client_host = request.client.host if request.client else ""
     prior = request.headers.get("x-forwarded-for")
@@ -70,7 +88,7 @@ async def forward(
         ("x-forwarded-host", request.headers.get("host", "")),
         *identity,
     ]
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = _raw_target(request)
     length = request.headers.get("content-length")
     streamed = "transfer-encoding" in request.headers or (length is not None and int(length) > _BUFFERED_BODY_LIMIT)
     content = request.stream() if streamed else await request.body()
@@ -81,20 +99,36 @@ async def forward(
     except BaseException:
         bulkhead.leave()
         raise
-
-    async def finish() -> None:
-        try:
-            await upstream.aclose()
+    head = request.method == "HEAD"
+    answer_length = upstream.headers.get("content-length")
+    if head or (answer_length is not None and answer_length.isdigit() and int(answer_length) <= _BUFFERED_BODY_LIMIT):
+        try:  # a small answer is read whole: no streaming machinery, and the slot is free before we reply
+            body = b"" if head else b"".join([chunk async for chunk in upstream.aiter_raw()])
         finally:
-            bulkhead.leave()
+            try:
+                await upstream.aclose()
+            finally:
+                bulkhead.leave()
+        response: ASGIResponse = ASGIResponse(
+            body=body,
+            status_code=upstream.status_code,
+            is_head_response=head,
+            media_type=upstream.headers.get("content-type", "application/octet-stream"),
+        )
+    else:
 
-    response = ASGIStreamingResponse(
-        iterator=upstream.aiter_raw(),
-        status_code=upstream.status_code,
-        background=BackgroundTask(finish),
-        is_head_response=request.method == "HEAD",
-        media_type=upstream.headers.get("content-type", "application/octet-stream"),
-    )
+        async def finish() -> None:
+            try:
+                await upstream.aclose()
+            finally:
+                bulkhead.leave()
+
+        response = ASGIStreamingResponse(
+            iterator=upstream.aiter_raw(),
+            status_code=upstream.status_code,
+            background=BackgroundTask(finish),
+            media_type=upstream.headers.get("content-type", "application/octet-stream"),
+        )
     for name, value in upstream.headers.multi_items():
         if name.lower() not in _STRIPPED_RESPONSE and name.lower() != "content-type":
             response.headers.add(name, value)

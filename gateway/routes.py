@@ -28,7 +28,9 @@ __all__ = [
     "Route",
     "RouteTable",
     "UnknownApi",
+    "UnknownWebhookSource",
     "UpstreamPolicy",
+    "WebhookRoute",
     "load_policy",
 ]
 
@@ -89,9 +91,42 @@ class Route(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     """``customer`` traffic may use the whole shared pool; ``back_office`` leaves the reserve alone."""
     timeout: Annotated[float, msgspec.Meta(gt=0)] = 10.0
     """Seconds the upstream has to answer before the caller gets a 504 problem."""
+    read_only_posts: tuple[Annotated[str, msgspec.Meta(pattern=r"^(/[A-Za-z0-9._~-]+)+$")], ...] = ()
+    """Paths after ``/{api}/v{major}`` (e.g. ``/calculate``) whose POST has no side effect (a quote): they need
+    ``read_scopes`` instead of ``write_scopes``."""
 
-    def required_scopes(self, method: str) -> list[str]:
-        return list(self.read_scopes if method in _READ_METHODS else self.write_scopes)
+    def required_scopes(self, method: str, path: str = "") -> list[str]:
+        """The scopes for ``method`` on ``path`` (the part after ``/{api}/v{major}``)."""
+        reads = method in _READ_METHODS or (method == "POST" and path.rstrip("/") in self.read_only_posts)
+        return list(self.read_scopes if reads else self.write_scopes)
+
+
+class UnknownWebhookSource(NotFound):
+    code = "unknown_webhook_source"
+
+
+class WebhookRoute(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /webhooks/{source}[/...]``: a vendor's deliveries, forwarded unchanged to the service that owns
+    them. The vendor holds no OAuth token: the upstream verifies the delivery's signature itself."""
+
+    source: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    upstream: str
+    auth: Literal["upstream_signature"] = "upstream_signature"
+    plan: Name = "webhooks"
+    """Deliveries from one source share this plan (a vendor retrying a backlog cannot flood the upstream)."""
+    route_class: Literal["customer", "back_office"] = msgspec.field(default="back_office", name="class")
+    timeout: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+
+    def as_route(self) -> Route:
+        """The route the admission and proxy steps see: public (no token), this upstream, class and timeout."""
+        return Route(
+            api="webhooks",
+            versions=(1,),
+            upstream=self.upstream,
+            auth="public",
+            route_class=self.route_class,
+            timeout=self.timeout,
+        )
 
 
 class RouteTable:
@@ -122,6 +157,7 @@ class GatewayPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     pool: Pool
     routes: list[Route]
     upstreams: dict[str, UpstreamPolicy] = msgspec.field(default_factory=dict)
+    webhooks: list[WebhookRoute] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         for required in ("standard", "anonymous"):
@@ -130,10 +166,26 @@ class GatewayPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
         apis = [route.api for route in self.routes]
         if duplicates := sorted({api for api in apis if apis.count(api) > 1}):
             raise ValueError(f"routes: API listed twice: {', '.join(duplicates)}")
+        sources = [hook.source for hook in self.webhooks]
+        if duplicates := sorted({source for source in sources if sources.count(source) > 1}):
+            raise ValueError(f"webhooks: source listed twice: {', '.join(duplicates)}")
 
     @property
     def table(self) -> RouteTable:
         return RouteTable(self.routes)
+
+    @property
+    def upstreams_in_use(self) -> list[str]:
+        """Every upstream a route or a webhook source forwards to (what readiness must check)."""
+        return sorted({*self.table.upstreams, *(hook.upstream for hook in self.webhooks)})
+
+    def webhook(self, source: str) -> WebhookRoute:
+        for hook in self.webhooks:
+            if hook.source == source:
+                return hook
+        raise UnknownWebhookSource(
+            f"no webhooks are accepted from '{source}'", extra={"sources": sorted(h.source for h in self.webhooks)}
+        )
 
     def upstream(self, name: str) -> UpstreamPolicy:
         return self.upstreams.get(name) or UpstreamPolicy()

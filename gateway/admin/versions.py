@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.params import QueryParameter
 
 from gateway.admin.controllers import require_scope
+from gateway.contracts.documents import OAUTH2_SCHEME
 from gateway.routes import PolicyFile
 from gateway.versions.lifecycle import lifecycle_rows
 from gateway.versions.usage import version_usage
@@ -41,14 +42,17 @@ class VersionUsageView(msgspec.Struct, kw_only=True):
     last_seen: datetime
 
 
+_ADMIN_PROBLEMS = problem_responses(400, 401, 403)
+"""Declared on every handler: Litestar takes ``responses`` per handler, not per controller."""
+
+
 class VersionAdminController(Controller):
     path = "/admin/v1/versions"
     guards = [require_scope]
-    opt = {"scopes": ["admin:versions"]}
+    security = [{OAUTH2_SCHEME: ["admin:versions"]}]
     tags = ["admin"]
-    responses = problem_responses(401, 403)
 
-    @get("/")
+    @get("/", responses=_ADMIN_PROBLEMS)
     async def index(self, state: State, db_session: DbSession) -> list[VersionView]:
         policy: PolicyFile = state.policy
         states = await lifecycle_rows(db_session)
@@ -69,7 +73,7 @@ class VersionAdminController(Controller):
                 )
         return views
 
-    @get("/usage")
+    @get("/usage", responses=_ADMIN_PROBLEMS)
     async def usage(
         self,
         db_session: DbSession,

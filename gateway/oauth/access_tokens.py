@@ -3,10 +3,11 @@ revocation, scope and tenant. The verified :class:`Identity` is what the gateway
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import msgspec
-from authlib.oauth2.rfc6750.errors import InsufficientScopeError, InvalidTokenError
+from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from authlib.oauth2.rfc9068.claims import JWTAccessTokenClaims
 from joserfc import jws
@@ -27,9 +28,11 @@ __all__ = [
     "InvalidAccessToken",
     "TenantForbidden",
     "TenantRequired",
+    "VerifiedTokens",
     "authenticate_bearer",
     "identity_headers",
     "select_tenant",
+    "token_revoked",
     "unverified_header",
 ]
 
@@ -118,35 +121,88 @@ def unverified_header(token: str) -> dict[str, Any] | None:
     return header
 
 
+class VerifiedTokens:
+    """Access tokens whose signature and claims this process has verified, kept until they expire.
+
+    Checking an RS256 signature and the claims is the costliest step of a proxied request, and a client sends the
+    same token for up to an hour. Only what cannot change is remembered: that this token, for this issuer, was
+    signed by key ``kid`` and carried these claims. Every request still checks that the key is published, that
+    the token has not expired, the route's scopes and the deny-list (revocation takes effect at once).
+    """
+
+    def __init__(self, *, max_entries: int = 4096) -> None:
+        self._max_entries = max_entries
+        self._entries: dict[tuple[str, str], tuple[str, Identity]] = {}
+
+    def get(self, issuer: str, token: str) -> tuple[str, Identity] | None:
+        """``(kid, identity)`` of a token verified before and not yet expired."""
+        entry = self._entries.get((issuer, token))
+        if entry is not None and entry[1].expires_at <= int(time.time()):  # as joserfc: expired when exp <= now
+            del self._entries[(issuer, token)]
+            return None
+        return entry
+
+    def put(self, issuer: str, token: str, kid: str, identity: Identity) -> None:
+        if len(self._entries) >= self._max_entries:
+            now = int(time.time())
+            for key in [key for key, (_, known) in self._entries.items() if known.expires_at <= now]:
+                del self._entries[key]
+            while len(self._entries) >= self._max_entries:  # still full: forget the oldest
+                del self._entries[next(iter(self._entries))]
+        self._entries[(issuer, token)] = (kid, identity)
+
+
+_VERIFIED = VerifiedTokens()
+"""This process's verified tokens (signature and claims only; see :class:`VerifiedTokens`)."""
+
+
 async def authenticate_bearer(
     authorization: str | None,
     *,
     issuer: str,
     key_ring: KeyRing,
-    revocations: RevocationList,
+    revocations: RevocationList | None,
     required_scopes: list[str],
+    verified: VerifiedTokens = _VERIFIED,
 ) -> Identity:
-    """The caller's identity from ``Authorization: Bearer ...``, or a 401/403 problem saying why not."""
+    """The caller's identity from ``Authorization: Bearer ...``, or a 401/403 problem saying why not.
+
+    ``revocations=None`` leaves the deny-list to the caller, which must check ``identity.jti`` before acting on
+    the request (the proxy asks in the same round trip as the rate limits: ``gateway.traffic.gate``).
+    """
     scheme, _, token = (authorization or "").partition(" ")
     if not authorization:
         raise InvalidAccessToken("this API needs an access token: send 'Authorization: Bearer <token>'")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidAccessToken("the Authorization header must be 'Bearer <token>'")
     token = token.strip()
+    known = verified.get(issuer, token)
+    if known is not None:
+        kid, identity = known
+        if not await key_ring.knows(kid):  # its key has been retired since
+            raise InvalidAccessToken("the access token was not issued by this gateway")
+    else:
+        kid, identity = await _verify(token, issuer=issuer, key_ring=key_ring)
+        verified.put(issuer, token, kid, identity)
+    if required_scopes and not set(required_scopes).issubset(identity.scopes):
+        raise InsufficientScope(required_scopes)
+    if revocations is not None and await revocations.is_revoked(identity.jti):
+        raise token_revoked()
+    return identity
+
+
+async def _verify(token: str, *, issuer: str, key_ring: KeyRing) -> tuple[str, Identity]:
+    """Signature, issuer, audience, type and time claims of ``token``, checked against our published keys."""
     header = unverified_header(token)
     if header is None or not isinstance(header.get("kid"), str) or not await key_ring.knows(header["kid"]):
         raise InvalidAccessToken("the access token was not issued by this gateway")
     validator = AccessTokenValidator(issuer, key_ring.public_keys)
     try:
         claims = validator.authenticate_token(token)
-        validator.validate_token(claims, [" ".join(required_scopes)] if required_scopes else None, None)
-    except InsufficientScopeError:
-        raise InsufficientScope(required_scopes) from None
+        validator.validate_token(claims, None, None)  # scopes depend on the route: checked per request
     except InvalidTokenError:
         raise InvalidAccessToken("the access token is invalid or has expired") from None
-    if await revocations.is_revoked(str(claims["jti"])):
-        raise InvalidAccessToken("the access token has been revoked")
-    return Identity(
+    return header["kid"], Identity(
         client_id=str(claims["client_id"]),
         scopes=tuple(str(claims.get("scope", "")).split()),
         tenants=tuple(claims.get("tenants", ())),
@@ -155,6 +211,10 @@ async def authenticate_bearer(
         jti=str(claims["jti"]),
         expires_at=int(claims["exp"]),
     )
+
+
+def token_revoked() -> InvalidAccessToken:
+    return InvalidAccessToken("the access token has been revoked")
 
 
 TENANT_CHOICE_HEADER = "omnigate-tenant"

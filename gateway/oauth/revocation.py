@@ -13,7 +13,14 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
-__all__ = ["InMemoryRevocationList", "RedisRevocationList", "RevocationList"]
+from gateway.traffic.rate_limit import HASH_TAG
+
+__all__ = ["InMemoryRevocationList", "RedisRevocationList", "RevocationList", "revocation_key"]
+
+
+def revocation_key(prefix: str, jti: str) -> str:
+    """The deny-list entry of ``jti``, in the cluster slot of the rate limits (one script checks both)."""
+    return f"{prefix}{HASH_TAG}:revoked:{jti}"
 
 
 class RevocationList(Protocol):
@@ -55,7 +62,7 @@ class RedisRevocationList:
         self._prefix = prefix
 
     def _key(self, jti: str) -> str:
-        return f"{self._prefix}revoked:{jti}"
+        return revocation_key(self._prefix, jti)
 
     async def revoke(self, jti: str, expires_at: float) -> None:
         ttl_ms = max(1, int((expires_at - time.time()) * 1000))

@@ -20,8 +20,10 @@ SCOPES: dict[str, str] = {
     "erp:write": "Change ERP records.",
     "wms:read": "Read locations and inventory positions.",
     "wms:write": "Post counts, adjustments and shipment confirmations (3PL partners).",
-    "tax:read": "Quote tax.",
+    "tax:read": "Quote tax; read tax jurisdictions, exemptions and transactions.",
+    "tax:write": "Commit and refund tax transactions; maintain jurisdictions and exemptions.",
     "shopify:write": "Call the Shopify Admin system API.",
+    "shopify:read": "Read the Shopify Admin system API (shop connection, identifier links, mutation log).",
     "admin:clients": "Onboard and manage OAuth clients; read the audit log.",
     "admin:versions": "Manage API version lifecycles.",
 }

@@ -17,6 +17,7 @@ from gateway.oauth.revocation import InMemoryRevocationList, RedisRevocationList
 from gateway.oauth.signing_keys import KeyEncryption, KeyRing
 from gateway.oauth.throttle import TokenEndpointThrottle
 from gateway.traffic.admission import Admission, ClientPlans
+from gateway.traffic.gate import Gate, LocalGate, RedisGate
 from gateway.traffic.rate_limit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from service_kit.database import Database
 from service_kit.settings import Settings
@@ -60,12 +61,15 @@ async def _security_lifespan(app: Litestar, *, settings: Settings) -> AsyncItera
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     revocations: RevocationList
     limiter: RateLimiter
+    gate: Gate
     if redis is not None:
         revocations = RedisRevocationList(redis, prefix=settings.bus_prefix)
         limiter = RedisRateLimiter(redis, prefix=settings.bus_prefix)
+        gate = RedisGate(redis, prefix=settings.bus_prefix)
     else:
         revocations = InMemoryRevocationList()
         limiter = InMemoryRateLimiter()
+        gate = LocalGate(revocations, limiter)
     key_ring = KeyRing(
         database, KeyEncryption.from_settings(settings), refresh_interval=settings.signing_key_refresh_interval
     )
@@ -78,7 +82,7 @@ async def _security_lifespan(app: Litestar, *, settings: Settings) -> AsyncItera
             revocations=revocations,
             limiter=limiter,
             throttle=TokenEndpointThrottle(limiter),
-            admission=Admission(limiter, ClientPlans(database, ttl=settings.client_plan_cache_ttl)),
+            admission=Admission(gate, ClientPlans(database, ttl=settings.client_plan_cache_ttl)),
         )
         yield
     finally:

@@ -204,11 +204,17 @@ class KeyRing:
         return self._snapshot.jwks
 
     async def knows(self, kid: str) -> bool:
-        """Whether ``kid`` verifies here; an unknown one triggers at most one reload per second."""
-        if any(key.kid == kid for key in self._snapshot.public.keys):
+        """Whether ``kid`` verifies here. An unknown one triggers a reload (at most one per second); requests
+        arriving while it runs wait for it rather than fail (a burst of tokens from a just-started peer)."""
+        if self._has(kid):
             return True
-        if time.monotonic() < self._unknown_kid_reload_after:
-            return False
-        self._unknown_kid_reload_after = time.monotonic() + 1.0
-        await self.load()
+        if time.monotonic() >= self._unknown_kid_reload_after:
+            self._unknown_kid_reload_after = time.monotonic() + 1.0
+            await self.load()
+        else:
+            async with self._lock:  # a reload may be running: its result is what we want
+                pass
+        return self._has(kid)
+
+    def _has(self, kid: str) -> bool:
         return any(key.kid == kid for key in self._snapshot.public.keys)

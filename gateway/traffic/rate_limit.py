@@ -16,7 +16,24 @@ from redis.asyncio import Redis
 
 from service_kit.problems import Problem
 
-__all__ = ["Decision", "InMemoryRateLimiter", "Limit", "RateLimited", "RateLimiter", "RedisRateLimiter"]
+__all__ = [
+    "HASH_TAG",
+    "Decision",
+    "InMemoryRateLimiter",
+    "Limit",
+    "RateLimited",
+    "RateLimiter",
+    "RedisRateLimiter",
+    "limiter_key",
+]
+
+HASH_TAG = "{gateway}"
+"""Redis Cluster hash tag of every key the gateway's per-request script touches (buckets and deny-list), so that
+one script may touch several of them (see ``gateway.traffic.gate``)."""
+
+
+def limiter_key(prefix: str, key: str) -> str:
+    return f"{prefix}{HASH_TAG}:ratelimit:{key}"
 
 
 @dataclass(frozen=True)
@@ -117,7 +134,7 @@ return {1, math.floor((tolerance - (new_tat - now)) / interval), '0', tostring(n
 
 
 class RedisRateLimiter:
-    """Limits shared by every gateway process on one Redis; one key per bucket, so Redis Cluster is fine."""
+    """Limits shared by every gateway process on one Redis; one key per bucket (all in one cluster slot)."""
 
     def __init__(self, redis: Redis, *, prefix: str) -> None:
         self._redis = redis
@@ -128,7 +145,7 @@ class RedisRateLimiter:
         self, key: str, limit: Limit, *, cost: int = 1, record: bool = True, reserve: int = 0
     ) -> Decision:
         allowed, remaining, retry_us, reset_us = await self._script(
-            keys=[f"{self._prefix}ratelimit:{key}"],
+            keys=[limiter_key(self._prefix, key)],
             args=[limit.interval_us, limit.capacity, cost, "1" if record else "0", reserve],
         )
         return Decision(bool(allowed), int(remaining), float(retry_us) / 1e6, float(reset_us) / 1e6)

@@ -8,6 +8,7 @@ re-reads them every ``refresh_interval`` seconds, so a change shows on running g
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -95,11 +96,19 @@ class VersionBook:
     refresh_interval: float = 2.0
     _states: dict[tuple[str, int], VersionState] = field(default_factory=dict)
     _loaded_at: float = 0.0
+    _reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One reload at a time: the requests that find the copy stale meanwhile wait for it instead of each
+    reading the database again."""
 
     async def state(self, api: str, major: int) -> VersionState:
-        if time.monotonic() - self._loaded_at > self.refresh_interval:
-            await self.load()
+        if self._stale():
+            async with self._reloading:
+                if self._stale():
+                    await self.load()
         return self._states.get((api, major)) or VersionState(api=api, major=major, status="active")
+
+    def _stale(self) -> bool:
+        return time.monotonic() - self._loaded_at > self.refresh_interval
 
     async def load(self) -> None:
         async with self.database.reading() as session:

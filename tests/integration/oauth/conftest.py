@@ -13,6 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from omnigate import migrations
+from omnigate.runtime import EmbeddedProduct
 from service_kit.settings import Settings
 from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_database, fast_settings
 from tests.conftest import sqlalchemy_postgres_url as postgres_url
@@ -47,3 +48,10 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 def asgi_client(app: object, *, address: str = "127.0.0.1") -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, client=(address, 40000))  # type: ignore[arg-type]
     return httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
+
+
+@pytest.fixture
+async def client(product: EmbeddedProduct) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous caller of the running product's gateway (the root ``product`` fixture, on these settings)."""
+    async with asgi_client(product.asgi["gateway"]) as http:
+        yield http

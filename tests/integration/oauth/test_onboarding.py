@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from omnigate.cli import main
 from omnigate.runtime import EmbeddedProduct
 from service_kit.settings import Settings
-from tests.helpers import fetch_token, onboard, running_in_own_task
+from tests.helpers import eventually, fetch_token, onboard, running_in_own_task
 from tests.integration.oauth.conftest import asgi_client
 
 REGISTRATION_TOKEN = "initial-access-token-for-tests"
@@ -21,7 +21,7 @@ REGISTRATION_TOKEN = "initial-access-token-for-tests"
 
 @pytest.fixture
 async def product(settings: Settings) -> AsyncIterator[EmbeddedProduct]:
-    configured = msgspec_replace(settings, registration_token=REGISTRATION_TOKEN)
+    configured = msgspec_replace(settings, registration_token=REGISTRATION_TOKEN, client_plan_cache_ttl=0.2)
     async with running_in_own_task(EmbeddedProduct(configured).running()) as running:
         yield running
 
@@ -30,12 +30,6 @@ def msgspec_replace(settings: Settings, **changes: object) -> Settings:
     import msgspec
 
     return msgspec.structs.replace(settings, **changes)
-
-
-@pytest.fixture
-async def client(product: EmbeddedProduct) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(product.asgi["gateway"]) as http:
-        yield http
 
 
 @pytest.fixture
@@ -126,6 +120,28 @@ async def test_secret_rotation_disable_and_delete_through_the_admin_api(
         "client.created",
     ]
     assert audit[0]["actor"].startswith("client:")
+
+
+async def test_tokens_of_a_disabled_or_deleted_client_stop_working_within_seconds(
+    product: EmbeddedProduct, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    shop = await onboard(product.settings, scopes=["storefront:read"])
+    token = {"Authorization": f"Bearer {await fetch_token(client, shop.client_id, shop.client_secret)}"}
+    path = "/storefront/v1/availability?sku=NO-SUCH-SKU"
+    assert (await client.get(path, headers=token)).status_code == 404, "a live token reaches the upstream"
+
+    await client.patch(f"/admin/v1/clients/{shop.client_id}", json={"status": "disabled"}, headers=admin)
+    refused = await eventually(lambda: client.get(path, headers=token), lambda answer: answer.status_code == 401)
+    assert refused.json()["code"] == "invalid_token"
+    assert "disabled" in refused.json()["detail"]
+
+    await client.patch(f"/admin/v1/clients/{shop.client_id}", json={"status": "active"}, headers=admin)
+    assert (
+        await eventually(lambda: client.get(path, headers=token), lambda a: a.status_code == 404)
+    ).status_code == 404
+    assert (await client.delete(f"/admin/v1/clients/{shop.client_id}", headers=admin)).status_code == 204
+    gone = await eventually(lambda: client.get(path, headers=token), lambda answer: answer.status_code == 401)
+    assert "no longer exists" in gone.json()["detail"]
 
 
 async def test_self_registered_client_waits_for_approval(client: httpx.AsyncClient, admin: dict[str, str]) -> None:

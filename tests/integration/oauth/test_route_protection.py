@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from omnigate.runtime import EmbeddedProduct
-from service_kit.settings import Settings
-from tests.helpers import fetch_token, onboard, running_in_own_task
+from tests.helpers import fetch_token, onboard
 from tests.integration.oauth.conftest import asgi_client
-
-
-@pytest.fixture
-async def product(settings: Settings) -> AsyncIterator[EmbeddedProduct]:
-    async with running_in_own_task(EmbeddedProduct(settings).running()) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(product: EmbeddedProduct) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(product.asgi["gateway"]) as http:
-        yield http
 
 
 async def _token(product: EmbeddedProduct, client: httpx.AsyncClient, scopes: list[str], **fields: object) -> str:

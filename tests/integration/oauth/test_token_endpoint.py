@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -14,23 +13,9 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from omnigate.runtime import EmbeddedProduct
-from service_kit.settings import Settings
-from tests.helpers import fetch_token, onboard, running_in_own_task
-from tests.integration.oauth.conftest import asgi_client
+from tests.helpers import fetch_token, onboard
 
 TOKEN_URL = "http://gateway.test/oauth/token"
-
-
-@pytest.fixture
-async def product(settings: Settings) -> AsyncIterator[EmbeddedProduct]:
-    async with running_in_own_task(EmbeddedProduct(settings).running()) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(product: EmbeddedProduct) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(product.asgi["gateway"]) as http:
-        yield http
 
 
 def _oauth_client(product: EmbeddedProduct, client_id: str, secret: object, method: str) -> AsyncOAuth2Client:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -21,18 +20,6 @@ from tests.integration.oauth.conftest import asgi_client
 
 AVAILABILITY = "/storefront/v1/availability?sku=NOPE-1"
 """An authorized call answers 404 (no such SKU); an unauthorized one 401."""
-
-
-@pytest.fixture
-async def product(settings: Settings) -> AsyncIterator[EmbeddedProduct]:
-    async with running_in_own_task(EmbeddedProduct(settings).running()) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(product: EmbeddedProduct) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(product.asgi["gateway"]) as http:
-        yield http
 
 
 async def _status(client: httpx.AsyncClient, token: str) -> int:

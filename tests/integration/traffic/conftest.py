@@ -1,5 +1,5 @@
 """Traffic policy tests run embedded (memory limits) and on servers (Redis limits), like the OAuth tests."""
 
-from tests.integration.oauth.conftest import asgi_client, settings
+from tests.integration.oauth.conftest import asgi_client, client, settings
 
-__all__ = ["asgi_client", "settings"]
+__all__ = ["asgi_client", "client", "settings"]

@@ -4,22 +4,15 @@ and Prometheus metrics by API, version and status, with upstream gauges."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from omnigate.runtime import EmbeddedProduct
-from service_kit.settings import Settings
-from tests.helpers import fetch_token, onboard, running_in_own_task
+from tests.helpers import fetch_token, onboard
 from tests.integration.oauth.conftest import asgi_client
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
-
-
-@pytest.fixture
-async def product(settings: Settings) -> AsyncIterator[EmbeddedProduct]:
-    async with running_in_own_task(EmbeddedProduct(settings).running()) as running:
-        yield running
 
 
 async def test_one_access_log_line_per_request_and_metrics_by_api_version_and_status(
@@ -62,3 +55,33 @@ async def test_one_access_log_line_per_request_and_metrics_by_api_version_and_st
     assert "omnigate_gateway_upstream_circuit_state" in text
     assert 'omnigate_gateway_upstream_circuit_state{upstream="storefront"} 0.0' in text
     assert 'omnigate_gateway_upstream_in_flight{upstream="storefront"} 0.0' in text, "every stream has finished"
+
+
+@pytest.mark.parametrize("incoming", [f"00-{TRACE_ID}-00f067aa0ba902b7-01", f"00-{TRACE_ID}-00f067aa0ba902b7-00", None])
+async def test_the_trace_reaches_the_upstream_whether_sampled_unsampled_or_new(
+    product: EmbeddedProduct, incoming: str | None
+) -> None:
+    """Unsampled traces take a cheaper path through the gateway; the trace id must survive it all the same."""
+    received: list[str] = []
+    erp = product.asgi["erp"]
+
+    async def recording(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            received.append(dict(scope["headers"]).get(b"traceparent", b"").decode())
+        await erp(scope, receive, send)
+
+    product.registry.register_app("erp", recording)  # type: ignore[arg-type]
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["erp:read"])
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        headers = {"Authorization": f"Bearer {token}", **({"traceparent": incoming} if incoming else {})}
+        answer = await client.get("/erp/v1/items/NOPE-1", headers=headers)
+
+    trace_id = answer.headers["x-trace-id"]
+    if incoming is not None:
+        assert trace_id == TRACE_ID
+    [traceparent] = received
+    version, upstream_trace_id, _, flags = traceparent.split("-")
+    assert (version, upstream_trace_id) == ("00", trace_id)
+    if incoming is not None:
+        assert flags == incoming[-2:], "the caller's sampling decision is passed on"

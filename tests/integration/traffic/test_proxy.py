@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -85,3 +86,53 @@ async def test_answers_stream_through_with_headers_and_large_bodies(product: Emb
     assert read.headers["ratelimit-policy"].startswith('"internal"')
     assert too_big.status_code == 413
     assert too_big.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_upstream_gets_the_path_as_the_caller_encoded_it(product: EmbeddedProduct) -> None:
+    """A percent-encoded control character or non-ASCII letter in a path reaches the service still encoded
+    (found by the contract fuzzer: re-encoding the decoded path failed with a 500)."""
+    seen: list[tuple[object, object]] = []
+    erp = product.asgi["erp"]
+
+    async def recording(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] == "http":
+            seen.append((scope["raw_path"], scope["query_string"]))
+        await erp(scope, receive, send)  # type: ignore[arg-type]
+
+    product.registry.register_app("erp", recording)  # type: ignore[arg-type]
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["erp:read"], plan="internal")
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        answer = await client.get("/erp/v1/items/%03%C3%8D?sku=A%20B", headers={"Authorization": f"Bearer {token}"})
+
+    assert answer.status_code == 400  # the ERP's own answer: not a valid SKU
+    assert answer.json()["code"] == "invalid_request"
+    assert seen == [(b"/erp/v1/items/%03%C3%8D", b"sku=A%20B")]
+
+
+async def test_a_cookie_an_upstream_sets_goes_to_its_caller_and_never_into_another_request(
+    product: EmbeddedProduct,
+) -> None:
+    """One pooled client serves every caller: a cookie jar in it would hand one caller's session to the next."""
+    cookies_seen: list[object] = []
+
+    async def session_setting(scope: dict[str, object], receive: object, send: Any) -> None:
+        headers = dict(scope["headers"])  # type: ignore[call-overload]
+        cookies_seen.append(headers.get(b"cookie"))
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"set-cookie", b"session=A; Path=/")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    product.registry.register_app("erp", session_setting)  # type: ignore[arg-type]
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["erp:read"], plan="internal")
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        auth = {"Authorization": f"Bearer {token}"}
+        first = await client.get("/erp/v1/items/A", headers=auth)
+        client.cookies.clear()  # the test's own client keeps cookies; the next caller has none
+        second = await client.get("/erp/v1/items/B", headers=auth)
+        client.cookies.clear()
+        third = await client.get("/erp/v1/items/C", headers={**auth, "Cookie": "theirs=1"})
+
+    assert first.headers["set-cookie"] == "session=A; Path=/"
+    assert (second.status_code, third.status_code) == (200, 200)
+    assert cookies_seen == [None, None, b"theirs=1"]

@@ -21,17 +21,11 @@ from click.testing import CliRunner
 from omnigate.cli import main
 from omnigate.runtime import EmbeddedProduct
 from service_kit.settings import Settings
-from tests.helpers import eventually, fetch_token, onboard, running_in_own_task
+from tests.helpers import eventually, fetch_token, onboard
 from tests.integration.oauth.conftest import asgi_client
 
 V1 = "/storefront/v1/availability?sku=NOPE-1"
 V2 = "/storefront/v2/availability?sku=NOPE-1"
-
-
-@pytest.fixture
-async def product(settings: Settings) -> AsyncIterator[EmbeddedProduct]:
-    async with running_in_own_task(EmbeddedProduct(settings).running()) as running:
-        yield running
 
 
 @pytest.fixture

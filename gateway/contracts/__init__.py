@@ -1,0 +1,1 @@
+"""The public contracts: what the gateway publishes at ``/openapi`` and ``/docs``."""
