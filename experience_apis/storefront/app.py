@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from experience_apis.storefront.controllers import AvailabilityController, AvailabilityV2Controller
+from experience_apis.storefront.controllers import (
+    AvailabilityController,
+    AvailabilityV2Controller,
+    OrderStatusController,
+    OrderStatusV2Controller,
+    ReturnStatusController,
+    ReturnStatusV2Controller,
+)
 from service_kit.app import ApiVersion, ServiceDefinition, ServiceRuntime, create_service_app
 
 __all__ = ["SERVICE", "create_app"]
@@ -14,9 +21,16 @@ def create_app(runtime: ServiceRuntime) -> Litestar:
     return create_service_app(
         name="storefront",
         runtime=runtime,
-        route_handlers=[AvailabilityController, AvailabilityV2Controller],
+        route_handlers=[
+            AvailabilityController,
+            AvailabilityV2Controller,
+            OrderStatusController,
+            OrderStatusV2Controller,
+            ReturnStatusController,
+            ReturnStatusV2Controller,
+        ],
         title="Omnigate storefront experience API",
-        description="Availability shaped for storefront pages.",
+        description="Availability, order status and return status shaped for storefront pages.",
         uses_database=False,
     )
 

@@ -1,19 +1,29 @@
-"""What a storefront sees: sellable quantities, never internal stock states."""
+"""What a storefront sees: sellable quantities and order status, never internal stock states or references."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 import msgspec
 
+from canonical import Money
+
 __all__ = [
     "LOW_STOCK_THRESHOLD",
     "AvailabilityBatch",
+    "CustomerOrderLine",
+    "CustomerOrderStage",
+    "CustomerOrderStatus",
+    "CustomerReturnLine",
+    "CustomerReturnStage",
+    "CustomerReturnStatus",
     "ItemAvailability",
     "LocationAvailability",
     "LocationStock",
     "StockStatus",
     "StorefrontAvailability",
+    "TrackedParcel",
     "stock_status",
 ]
 
@@ -64,3 +74,57 @@ class AvailabilityBatch(msgspec.Struct, kw_only=True):
 
     items: list[ItemAvailability]
     unknown_skus: list[str]
+
+
+CustomerOrderStage = Literal["processing", "confirmed", "backordered", "partially_shipped", "shipped", "cancelled"]
+
+
+class TrackedParcel(msgspec.Struct, kw_only=True):
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None
+    shipped_at: datetime
+
+
+class CustomerOrderLine(msgspec.Struct, kw_only=True):
+    line_id: str
+    sku: str
+    quantity: int
+    shipped: int
+
+
+class CustomerOrderStatus(msgspec.Struct, kw_only=True):
+    """Where an order stands, in the words a shopper understands; holds and reviews show as ``processing``
+    while a service agent works them, and internal references stay out."""
+
+    order_id: str
+    order_number: str | None
+    placed_at: datetime | None
+    status: CustomerOrderStage
+    lines: list[CustomerOrderLine]
+    parcels: list[TrackedParcel]
+
+
+CustomerReturnStage = Literal[
+    "requested", "approved", "on_the_way", "received", "refund_pending", "refunded", "declined", "processing"
+]
+
+
+class CustomerReturnLine(msgspec.Struct, kw_only=True):
+    line_id: str
+    sku: str
+    quantity: int
+    received: int
+
+
+class CustomerReturnStatus(msgspec.Struct, kw_only=True):
+    """Where a shopper's return stands and what it pays back; holds show as ``processing`` while an agent works
+    them, and internal references (credit memos, receipts) stay out."""
+
+    return_id: str
+    order_id: str
+    status: CustomerReturnStage
+    lines: list[CustomerReturnLine]
+    requested_at: datetime
+    refund_total: Money | None = None
+    refunded_at: datetime | None = None

@@ -173,7 +173,13 @@ async def test_health_reports_upstreams(seeded: httpx.AsyncClient) -> None:
         "database": "ok",
         "erp": "ok",
         "inventory": "ok",
+        "orders": "ok",
+        "portal": "ok",
+        "returns": "ok",
+        "shopify": "ok",
+        "shopify_intake": "ok",
         "storefront": "ok",
+        "tax": "ok",
         "wms": "ok",
     }
     assert len(response.headers["x-trace-id"]) == 32

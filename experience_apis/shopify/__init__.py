@@ -1,0 +1,1 @@
+"""Shopify as an audience: webhook intake (orders, refunds) and the mapping of its payloads."""

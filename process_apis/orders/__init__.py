@@ -1,0 +1,1 @@
+"""Order-to-fulfillment: the order saga and the business exception worklist."""

@@ -1,0 +1,1 @@
+"""The order saga: one durable state machine per order, advanced one step at a time by the saga worker."""

@@ -1,0 +1,66 @@
+"""What the saga needs from the systems it orchestrates, as one Protocol; ``systems_http`` calls their APIs.
+
+Every call that changes something carries an idempotency key derived from the order and the step, so a step
+re-run after a crash or a timeout gets the first answer instead of a second sales order or release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from canonical import SalesOrder, ShipmentNotice
+from service_kit.http.system_calls import BusinessFailure, SystemUnavailable
+
+__all__ = [
+    "BusinessFailure",
+    "OrderSystems",
+    "Release",
+    "Reservation",
+    "SystemUnavailable",
+]
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Units held per location and line, and units no location could hold."""
+
+    held: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    """location → [(line_id, sku, units)]"""
+    backordered: dict[str, int] = field(default_factory=dict)
+    """line_id → units"""
+
+
+@dataclass(frozen=True)
+class Release:
+    location_id: str
+    fulfillment_request_id: str
+
+
+class OrderSystems(Protocol):
+    async def validate(self, tenant: str, order: SalesOrder) -> None:
+        """Raise :class:`BusinessFailure` when the ERP would refuse the order."""
+
+    async def calculate_tax(self, tenant: str, order: SalesOrder) -> dict[str, Any]:
+        """The tax engine's calculation for the order's ship-to (raises ``BusinessFailure`` ``tax_rejection``)."""
+
+    async def book(self, tenant: str, order: SalesOrder, *, key: str) -> str:
+        """Create the ERP sales order; returns its reference."""
+
+    async def reserve(self, tenant: str, order: SalesOrder, *, key: str) -> Reservation: ...
+
+    async def release(
+        self, tenant: str, order: SalesOrder, location_id: str, lines: list[tuple[str, str, int]], *, key: str
+    ) -> Release:
+        """Send a fulfillment request to the location's WMS and mark the holds there released."""
+
+    async def withdraw(self, tenant: str, order: SalesOrder, fulfillment_requests: dict[str, str]) -> None:
+        """Undo what a cancelled order holds: its reservations and its warehouse releases (before pick)."""
+
+    async def follow_up_shipment(
+        self, tenant: str, order: SalesOrder, erp_order_ref: str, notice: ShipmentNotice
+    ) -> dict[str, str]:
+        """Consume the holds, post the shipment and its invoice to the ERP, and tell the channel (with tracking).
+
+        Every call is keyed by the shipment id. Returns what the systems answered (``invoice_id``, ...).
+        """

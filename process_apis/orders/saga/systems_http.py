@@ -1,0 +1,310 @@
+"""The saga's systems over their APIs: the ERP, tax, inventory and WMS system and process APIs.
+
+Answers are classified once, here: 429 and 5xx (and transport errors) are transient and retried by the worker;
+a 4xx is the system saying no, which becomes a worklist item. Response bodies are read through small tolerant
+structs (only what the saga relies on), so a system adding fields never breaks the saga.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import msgspec
+
+from canonical import SalesOrder, ShipmentNotice
+from process_apis.orders.saga.systems import BusinessFailure, Release, Reservation
+from service_kit.http.paths import resource_path
+from service_kit.http.system_calls import SystemCalls, decode, problem_body
+
+__all__ = ["HOLD_REASONS", "HttpOrderSystems"]
+
+T = TypeVar("T")
+
+HOLD_REASONS = frozenset(
+    {
+        "customer_on_credit_hold",
+        "credit_limit_exceeded",
+        "customer_blocked",
+        "payment_not_authorized",
+        "fraud_hold",
+        "missing_tax_jurisdiction",
+    }
+)
+"""ERP refusals a person resolves without changing the order (lift the hold, capture the payment): the order
+waits ``on_hold``. Any other refusal (an unknown SKU, a wrong price) rejects it until the order is fixed."""
+
+
+class _Reason(msgspec.Struct):
+    code: str
+    message: str = ""
+    line_id: str | None = None
+
+
+class _Decision(msgspec.Struct):
+    accepted: bool
+    reasons: list[_Reason] = msgspec.field(default_factory=list)
+
+
+class _Booked(msgspec.Struct):
+    erp_order_ref: str
+
+
+class _Item(msgspec.Struct):
+    tax_code: str | None = None
+
+
+class _Held(msgspec.Struct):
+    line_id: str
+    sku: str
+    location_id: str
+    quantity: int
+    status: str
+
+
+class _Backordered(msgspec.Struct):
+    line_id: str
+    quantity: int
+    status: str
+
+
+class _OrderReservation(msgspec.Struct):
+    reservations: list[_Held]
+    backorders: list[_Backordered]
+
+
+class _FulfillmentRequest(msgspec.Struct):
+    id: str
+
+
+class _Invoice(msgspec.Struct):
+    invoice_id: str
+
+
+class _ChannelFulfillment(msgspec.Struct):
+    fulfillment_id: str
+
+
+class HttpOrderSystems(SystemCalls):
+    async def validate(self, tenant: str, order: SalesOrder) -> None:
+        response = await self.call("erp", "POST", "/erp/v1/sales-orders/validate", tenant, json=_builtins(order))
+        if not response.is_success:
+            raise self.refused("erp", response, final=True)
+        decision = decode(response, _Decision)
+        if not decision.accepted:
+            raise _erp_refusal([msgspec.to_builtins(reason) for reason in decision.reasons])
+
+    async def calculate_tax(self, tenant: str, order: SalesOrder) -> dict[str, Any]:
+        response = await self.call("tax", "POST", "/tax/v1/calculate", tenant, json=await self._taxable(tenant, order))
+        if not response.is_success:
+            failure = self.refused("tax", response)
+            raise BusinessFailure("tax", "tax_rejection", failure.reasons)
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def book(self, tenant: str, order: SalesOrder, *, key: str) -> str:
+        """Book the ERP sales order, then commit the tax for it: both keyed, so a re-run repeats neither."""
+        response = await self.call("erp", "POST", "/erp/v1/sales-orders", tenant, key=key, json=_builtins(order))
+        if response.status_code == 409 and problem_body(response).get("erp_order_ref"):
+            reference = str(problem_body(response)["erp_order_ref"])  # booked before under another key: the same order
+        elif response.is_success:
+            reference = decode(response, _Booked).erp_order_ref
+        elif response.status_code == 422 and problem_body(response).get("reasons"):
+            raise _erp_refusal(list(problem_body(response)["reasons"]))
+        else:
+            raise self.refused("erp", response)
+        transaction = {
+            **await self._taxable(tenant, order),
+            "order_id": order.order_id,
+            "document_reference": reference,
+        }
+        committed = await self.call(
+            "tax", "POST", "/tax/v1/transactions", tenant, key=f"tax:{order.order_id}", json=transaction
+        )
+        if not committed.is_success and committed.status_code != 409:  # 409: committed before under another key
+            failure = self.refused("tax", committed)
+            raise BusinessFailure("tax", "tax_rejection", failure.reasons)
+        return reference
+
+    async def reserve(self, tenant: str, order: SalesOrder, *, key: str) -> Reservation:
+        address = order.shipping_address
+        if address is None:
+            raise BusinessFailure("inventory", "address_invalid", [{"code": "missing_shipping_address"}])
+        request = {
+            "order_id": order.order_id,
+            "channel": order.channel,
+            "ship_to_country": address.country_code,
+            "ship_to_region": address.region_code.split("-", 1)[-1] if address.region_code else None,
+            "lines": [
+                {"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity}
+                for line in order.lines
+                if line.quantity > 0
+            ],
+        }
+        response = await self.call("inventory", "POST", "/inventory/v1/reservations", tenant, key=key, json=request)
+        if response.status_code == 409 and problem_body(response).get("code") == "order_already_reserved":
+            response = await self.call(
+                "inventory", "GET", resource_path("/inventory/v1/reservations/{}", order.order_id), tenant
+            )
+        if not response.is_success:
+            raise self.refused("inventory", response)
+        reservation = decode(response, _OrderReservation)
+        held: dict[str, list[tuple[str, str, int]]] = {}
+        for hold in reservation.reservations:
+            if hold.status == "open" and hold.quantity > 0:
+                held.setdefault(hold.location_id, []).append((hold.line_id, hold.sku, hold.quantity))
+        backordered = {b.line_id: b.quantity for b in reservation.backorders if b.status == "open"}
+        return Reservation(held=held, backordered=backordered)
+
+    async def release(
+        self, tenant: str, order: SalesOrder, location_id: str, lines: list[tuple[str, str, int]], *, key: str
+    ) -> Release:
+        request = {
+            "order_id": order.order_id,
+            "location_id": location_id,
+            "ship_to": _builtins(order.shipping_address),
+            "lines": [{"line_id": line_id, "sku": sku, "quantity": units} for line_id, sku, units in lines],
+        }
+        response = await self.call("wms", "POST", "/wms/v1/fulfillment-requests", tenant, key=key, json=request)
+        if not response.is_success:
+            raise self.refused("wms", response)
+        released = decode(response, _FulfillmentRequest)
+        marked = await self.call(
+            "inventory",
+            "POST",
+            resource_path("/inventory/v1/reservations/{}/release", order.order_id),
+            tenant,
+            json={"location_id": location_id},
+        )
+        if not marked.is_success:
+            raise self.refused("inventory", marked)
+        return Release(location_id=location_id, fulfillment_request_id=released.id)
+
+    async def withdraw(self, tenant: str, order: SalesOrder, fulfillment_requests: dict[str, str]) -> None:
+        for location_id, request_id in sorted(fulfillment_requests.items()):
+            cancelled = await self.call(
+                "wms", "POST", resource_path("/wms/v1/fulfillment-requests/{}/cancel", request_id), tenant, json={}
+            )
+            if not cancelled.is_success and problem_body(cancelled).get("code") != "already_cancelled":
+                failure = self.refused("wms", cancelled)
+                raise BusinessFailure(
+                    "wms", "cancel_after_pick", [{**r, "location_id": location_id} for r in failure.reasons]
+                )
+        freed = await self.call(
+            "inventory", "POST", resource_path("/inventory/v1/reservations/{}/cancel", order.order_id), tenant, json={}
+        )
+        if not freed.is_success and freed.status_code != 404:  # 404: nothing was ever reserved
+            raise self.refused("inventory", freed)
+
+    async def follow_up_shipment(
+        self, tenant: str, order: SalesOrder, erp_order_ref: str, notice: ShipmentNotice
+    ) -> dict[str, str]:
+        shipment = notice.shipment_id
+        consumed = await self.call(
+            "inventory",
+            "POST",
+            resource_path("/inventory/v1/reservations/{}/shipments", order.order_id),
+            tenant,
+            key=f"consume:{shipment}",
+            json={
+                "location_id": notice.location_id,
+                "lines": [{"line_id": line.line_id, "quantity": line.quantity} for line in notice.lines],
+            },
+        )
+        if not consumed.is_success:
+            failure = self.refused("inventory", consumed)
+            raise BusinessFailure("inventory", "shipment_mismatch", failure.reasons)
+        posted = await self.call(
+            "erp",
+            "POST",
+            resource_path("/erp/v1/sales-orders/{}/shipments", erp_order_ref),
+            tenant,
+            key=f"erp-shipment:{shipment}",
+            json=_builtins(notice),
+        )
+        if not posted.is_success:
+            raise self.refused("erp", posted)
+        invoiced = await self.call(
+            "erp",
+            "POST",
+            resource_path("/erp/v1/sales-orders/{}/invoices", erp_order_ref),
+            tenant,
+            key=f"invoice:{shipment}",
+            json={"shipment_id": shipment},
+        )
+        if not invoiced.is_success:
+            raise self.refused("erp", invoiced)
+        results = {"invoice_id": decode(invoiced, _Invoice).invoice_id}
+        if order.channel == "shopify":
+            results["channel_fulfillment_id"] = await self._fulfil_on_shopify(tenant, order, notice)
+        return results
+
+    async def _fulfil_on_shopify(self, tenant: str, order: SalesOrder, notice: ShipmentNotice) -> str:
+        """The shipment as a Shopify fulfillment with its tracking; several parcels share one carrier there."""
+        tracking: dict[str, Any] | None = None
+        if notice.packages:
+            first = notice.packages[0]
+            tracking = {
+                "company": first.carrier,
+                "numbers": [package.tracking_number for package in notice.packages],
+                "url": first.tracking_url,
+            }
+        request = {
+            "order_id": order.external_id,
+            "lines": [{"line_id": line.line_id, "quantity": line.quantity} for line in notice.lines],
+            "tracking": tracking,
+            "notify_customer": True,
+        }
+        response = await self.call(
+            "shopify", "POST", "/shopify/v1/fulfillments", tenant, key=f"fulfillment:{notice.shipment_id}", json=request
+        )
+        if not response.is_success:
+            raise self.refused("shopify", response)
+        return decode(response, _ChannelFulfillment).fulfillment_id
+
+    async def _taxable(self, tenant: str, order: SalesOrder) -> dict[str, Any]:
+        """The order as the tax engine reads it: ship-to, and per line its amount after discount and tax code."""
+        if order.shipping_address is None:
+            raise BusinessFailure("tax", "tax_rejection", [{"code": "missing_shipping_address"}])
+        lines = []
+        for line in order.lines:
+            if line.quantity == 0:
+                continue
+            amount = line.unit_price.amount * line.quantity - (line.discount.amount if line.discount else Decimal(0))
+            lines.append(
+                {
+                    "line_id": line.line_id,
+                    "sku": line.sku,
+                    "quantity": line.quantity,
+                    "amount": str(amount),
+                    "tax_code": await self._tax_code(tenant, line.sku),
+                }
+            )
+        body: dict[str, Any] = {
+            "ship_to": _builtins(order.shipping_address),
+            "currency": order.currency,
+            "lines": lines,
+            "shipping": str(order.shipping.amount) if order.shipping else "0",
+        }
+        if order.customer is not None:
+            body["customer_id"] = order.customer.customer_id
+        return body
+
+    async def _tax_code(self, tenant: str, sku: str) -> str:
+        """The item master's tax code; ``standard`` when the item has none."""
+        response = await self.call("erp", "GET", resource_path("/erp/v1/items/{}", sku), tenant)
+        if response.status_code == 404:
+            return "standard"
+        if not response.is_success:
+            raise self.refused("erp", response)
+        return decode(response, _Item).tax_code or "standard"
+
+
+def _erp_refusal(reasons: list[dict[str, Any]]) -> BusinessFailure:
+    codes = [str(reason.get("code")) for reason in reasons]
+    hold = bool(codes) and all(code in HOLD_REASONS for code in codes)
+    return BusinessFailure("erp", codes[0] if codes else "sales_order_rejected", reasons, final=not hold)
+
+
+def _builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value)

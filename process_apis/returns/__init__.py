@@ -1,0 +1,1 @@
+"""Return-to-refund: RMAs from request to refund, posted once in every system."""

@@ -1,0 +1,114 @@
+"""A warehouse's receipt of an RMA: what came back, in which condition, and whether it matches the RMA.
+
+The WMS has already moved the stock (resellable units back on hand at the receiving location, damaged ones to
+``damaged``) and announced it; here the return moves ``received → inspected → restocked`` (any unit resellable)
+or ``written_off`` (all damaged). A receipt that differs from the RMA (fewer or more units, a SKU it does not
+name) puts the return on hold and on the worklist as ``receipt_mismatch``; a person who accepts the receipt
+retries the return, and the refund follows what was received. Never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from canonical import ReturnReceipt
+from process_apis.returns.ledger import lines_of, move, note, raise_exception
+from process_apis.returns.metrics import RETURNS_RECEIVED
+from process_apis.returns.models import ReturnRecord
+from process_apis.returns.states import RECEIVABLE
+
+__all__ = ["apply_receipt", "finish_inspection"]
+
+
+async def apply_receipt(session: AsyncSession, receipt: ReturnReceipt) -> ReturnRecord | None:
+    """Apply the receipt to the RMA it names; a receipt for no open RMA (or a repeated one) changes nothing."""
+    if receipt.return_authorization_id is None:
+        return None
+    record = await session.scalar(
+        select(ReturnRecord)
+        .where(ReturnRecord.tenant == receipt.tenant, ReturnRecord.return_id == receipt.return_authorization_id)
+        .with_for_update()
+    )
+    if record is None:
+        return None
+    if record.state not in RECEIVABLE:
+        note(
+            session, record, "receive", "wms", "ignored", {"receipt_id": receipt.id, "why": f"return is {record.state}"}
+        )
+        return record
+    lines = {line.line_id: line for line in await lines_of(session, record)}
+    by_sku = {line.sku: line for line in lines.values()}
+    unexpected: list[dict[str, Any]] = []
+    for received in receipt.lines:
+        line = lines.get(received.line_id) if received.line_id else by_sku.get(received.sku)
+        if line is None or line.sku != received.sku:
+            unexpected.append({"sku": received.sku, "quantity": received.quantity, "line_id": received.line_id})
+            continue
+        line.received += received.quantity
+        if received.condition == "resellable":
+            line.resellable += received.quantity
+        else:
+            line.damaged += received.quantity
+    differences = [
+        {"line_id": line.line_id, "sku": line.sku, "authorized": line.quantity, "received": line.received}
+        for line in lines.values()
+        if line.received != line.quantity
+    ]
+    record.received_at = receipt.received_at
+    record.receiving_location = receipt.location_id
+    record.results = {**record.results, "receipt_id": receipt.id}
+    RETURNS_RECEIVED.inc()
+    detail = {"receipt_id": receipt.id, "location_id": receipt.location_id}
+    await move(session, record, "received", step="receive", system="wms", detail=detail)
+    if differences or unexpected:
+        reason = _mismatch_reason(differences, unexpected)
+        record.hold_reason, record.held_from = reason, "received"
+        await move(
+            session,
+            record,
+            "on_hold",
+            step="inspect",
+            system="wms",
+            detail={"differences": differences, "unexpected": unexpected},
+        )
+        raise_exception(
+            session,
+            record,
+            "receipt_mismatch",
+            "wms",
+            reason,
+            receipt_id=receipt.id,
+            differences=differences,
+            unexpected=unexpected,
+        )
+        return record
+    await finish_inspection(session, record)
+    return record
+
+
+async def finish_inspection(session: AsyncSession, record: ReturnRecord) -> None:
+    """``received → inspected → restocked | written_off``, by the conditions received."""
+    lines = await lines_of(session, record)
+    resellable = sum(line.resellable for line in lines)
+    damaged = sum(line.damaged for line in lines)
+    conditions = {"resellable": resellable, "damaged": damaged}
+    await move(session, record, "inspected", step="inspect", system="wms", detail=conditions)
+    await move(
+        session,
+        record,
+        "restocked" if resellable else "written_off",
+        step="disposition",
+        system="wms",
+        detail={"location_id": record.receiving_location, **conditions},
+    )
+    record.updated_at = datetime.now(UTC)
+
+
+def _mismatch_reason(differences: list[dict[str, Any]], unexpected: list[dict[str, Any]]) -> str:
+    parts = [f"line {d['line_id']} ({d['sku']}): {d['received']} received of {d['authorized']}" for d in differences]
+    parts += [f"{u['quantity']} x {u['sku']} received but not on the RMA" for u in unexpected]
+    return "the receipt differs from the RMA: " + "; ".join(parts)

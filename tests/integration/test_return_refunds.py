@@ -1,0 +1,70 @@
+"""Refund arithmetic through the real services (SQLite and PostgreSQL): three caps bought with a 5.00 discount
+code come back one by one. Each return refunds the unit's price less its share of the discount and the tax on
+that, rounded half up, and the last unit takes exactly what is left, so the three refunds, credit memos and
+Shopify refunds add up to what was paid — not a cent more or less."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from omnigate.runtime import EmbeddedProduct
+from tests.helpers import eventually
+from tests.order_flow import seeded_shop, shipped_in_two_parcels
+
+ORDER = 6201
+
+
+@pytest.fixture
+async def shop(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> httpx.AsyncClient:
+    return await seeded_shop(product, gateway)
+
+
+async def test_three_returns_of_discounted_taxed_units_refund_exactly_what_was_paid(shop: httpx.AsyncClient) -> None:
+    # 3 x 19.99 = 59.97, less 5.00 = 54.97, and 8.875% tax on that: 4.88 (paid 59.85)
+    order = await shipped_in_two_parcels(
+        shop, ORDER, [("CAP-NVY-OS", 3, "19.99")], taxes={"CAP-NVY-OS": "4.88"}, discounts={"CAP-NVY-OS": "5.00"}
+    )
+    cap = order["lines"][0]["line_id"]
+    refunds: list[dict[str, Any]] = []
+    for number in range(3):
+        started = await shop.post(
+            "/portal/v1/returns",
+            json={"order_id": order["order_id"], "lines": [{"line_id": cap, "quantity": 1, "reason": "defective"}]},
+        )
+        assert started.status_code == 201, started.text
+        rma = started.json()["return_id"]
+        receipt = {
+            "location_id": order["shipments"][0]["location_id"],
+            "order_id": order["order_id"],
+            "return_authorization_id": rma,
+            "lines": [{"sku": "CAP-NVY-OS", "line_id": cap, "quantity": 1, "condition": "resellable"}],
+        }
+        answer = await shop.post("/wms/v1/return-receipts", json=receipt, headers={"Idempotency-Key": f"r{number}"})
+        assert answer.status_code == 201, answer.text
+
+        async def current(rma: str = rma) -> dict[str, Any]:
+            return dict((await shop.get(f"/portal/v1/returns/{rma}")).json())
+
+        done = await eventually(current, lambda r: r["status"] in ("closed", "on_hold"), within=60)
+        assert done["status"] == "closed", done
+        refunds.append(done["refund"])
+
+    amounts = [(r["items"]["amount"], r["tax"]["amount"], r["total"]["amount"]) for r in refunds]
+    assert amounts == [("18.32", "1.63", "19.95"), ("18.32", "1.63", "19.95"), ("18.33", "1.62", "19.95")]
+    assert sum(Decimal(total) for _items, _tax, total in amounts) == Decimal("59.85"), "exactly what was paid"
+
+    invoices = (await shop.get(f"/erp/v1/sales-orders/{order['erp_order_ref']}/invoices")).json()["invoices"]
+    assert sorted((i["total"]["amount"], i["credited"]["amount"]) for i in invoices) == [
+        ("19.95", "19.95"),
+        ("39.90", "39.90"),
+    ], "each invoice credited in full, never beyond"
+    sent = (await shop.get("/shopify/v1/mutations", params={"mutation": "refundCreate"})).json()["items"]
+    assert sorted(m["result"]["total"] for m in sent) == ["19.95", "19.95", "19.95"]
+    more = await shop.post(
+        "/portal/v1/returns", json={"order_id": order["order_id"], "lines": [{"line_id": cap, "quantity": 1}]}
+    )
+    assert more.status_code == 422 and more.json()["reasons"][0]["code"] == "quantity_exceeds_shipped"
