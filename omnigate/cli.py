@@ -14,8 +14,10 @@ from omnigate import contracts, migrations
 from omnigate.access_commands import audit, clients, keys
 from omnigate.catalog import SERVICES, get_service
 from omnigate.demo import seed_demo
-from omnigate.runtime import build_bus, serve_embedded, serve_one
+from omnigate.runtime import build_bus, run_server, serve_embedded, serve_one, serve_workers
 from omnigate.version_commands import versions
+from omnigate.wms_partner_commands import wms_partners
+from service_kit.events.bus import EventBus
 from service_kit.settings import ConfigurationError, Settings
 
 __all__ = ["main"]
@@ -45,17 +47,30 @@ def up(host: str | None, port: int | None, seed: bool) -> None:
         seeded = asyncio.run(seed_demo(settings))
         if any(seeded.values()):
             click.echo(f"seeded demo data into: {', '.join(n for n, done in seeded.items() if done)}", err=True)
-    asyncio.run(serve_embedded(settings))
+    run_server(serve_embedded(settings))
 
 
 @main.command()
 @click.argument("name", type=click.Choice([s.name for s in SERVICES]))
 @click.option("--host", default=None, help="Interface to bind (OMNIGATE_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default: the service's own, see `omnigate services`).")
-def serve(name: str, host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes sharing the port (one core each); the gateway needs OMNIGATE_REDIS_URL for more than one.",
+)
+def serve(name: str, host: str | None, port: int | None, workers: int) -> None:
     """Run one service alone, pointed at its database and Redis by OMNIGATE_* variables."""
     settings = _settings(host=host, port=port or get_service(name).default_port)
-    asyncio.run(serve_one(name, settings))
+    if workers == 1:
+        run_server(serve_one(name, settings))
+        return
+    try:
+        serve_workers(name, settings, workers)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -121,41 +136,58 @@ def openapi_export(out: Path, check: bool) -> None:
 
 
 @main.group()
-def events() -> None:
-    """Inspect and replay dead-lettered events (needs the bus the services use: OMNIGATE_REDIS_URL)."""
+def dlq() -> None:
+    """Dead-lettered events: what a consumer gave up on, and replaying it once the cause is fixed.
+
+    Reads the bus the services use (``OMNIGATE_BUS=redis``, ``OMNIGATE_REDIS_URL``, ``OMNIGATE_BUS_PREFIX``).
+    """
 
 
-@events.command("dead-letters")
-@click.argument("stream")
-@click.option("--count", type=int, default=100, show_default=True)
-def dead_letters(stream: str, count: int) -> None:
-    """Print STREAM's dead letters, one JSON object per line."""
+def _distributed_bus() -> EventBus:
+    settings = _settings()
+    if settings.bus != "redis":
+        raise click.ClickException(
+            "the embedded bus lives inside the `omnigate up` process, so its dead letters cannot be read from "
+            "another one; run the services on Redis (OMNIGATE_BUS=redis, OMNIGATE_REDIS_URL) to use the DLQ tools"
+        )
+    return build_bus(settings)
+
+
+@dlq.command("list")
+@click.argument("streams", nargs=-1)
+@click.option("--count", type=int, default=100, show_default=True, help="At most this many per stream")
+def dlq_list(streams: tuple[str, ...], count: int) -> None:
+    """Print the dead letters of STREAMS (every event stream when none is named), one JSON object per line."""
+    from canonical import streams as known
+
+    names = streams or tuple(getattr(known, name) for name in known.__all__)
 
     async def _run() -> None:
         import msgspec
 
-        bus = build_bus(_settings())
+        bus = _distributed_bus()
         try:
-            for dead in await bus.dead_letters(stream, count=count):
-                sys.stdout.write(msgspec.json.encode(dead).decode() + "\n")
+            for stream in names:
+                for dead in await bus.dead_letters(stream, count=count):
+                    sys.stdout.write(msgspec.json.encode(dead).decode() + "\n")
         finally:
             await bus.aclose()
 
     asyncio.run(_run())
 
 
-@events.command("replay")
+@dlq.command("replay")
 @click.argument("stream")
 @click.argument("dead_letter_id")
-def replay(stream: str, dead_letter_id: str) -> None:
-    """Publish a dead letter to STREAM again (consumers dedupe, so replaying is safe)."""
+def dlq_replay(stream: str, dead_letter_id: str) -> None:
+    """Publish a dead letter to STREAM again (consumers dedupe, so replaying is safe); prints its new id."""
 
     async def _run() -> str:
-        bus = build_bus(_settings())
+        bus = _distributed_bus()
         try:
             return await bus.replay(stream, dead_letter_id)
         except KeyError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(str(exc).strip("'\"")) from exc
         finally:
             await bus.aclose()
 
@@ -166,3 +198,4 @@ main.add_command(clients)
 main.add_command(keys)
 main.add_command(audit)
 main.add_command(versions)
+main.add_command(wms_partners)

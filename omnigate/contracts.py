@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from canonical.schema import canonical_json_schema
-from omnigate.catalog import SERVICES
+from gateway.contracts.documents import contract_file_name, gateway_own_contract, public_contract
+from gateway.routes import DEFAULT_POLICY_FILE, load_policy
+from omnigate.catalog import GATEWAY, SERVICES
 from omnigate.contract_diff import breaking_changes
 from service_kit.app import ServiceRuntime
 from service_kit.events.bus import InMemoryEventBus
@@ -28,8 +30,10 @@ PUBLIC_SERVER = "http://127.0.0.1:8000"
 
 
 def build_contracts() -> dict[str, dict[str, Any]]:
-    """File name → document, generated from the apps themselves (never written by hand)."""
+    """File name → document, generated from the apps themselves (never written by hand), as the gateway with
+    the default route table serves them."""
     runtime = ServiceRuntime(settings=Settings(), registry=ServiceRegistry(), bus=InMemoryEventBus())
+    routes = {route.api: route for route in load_policy(DEFAULT_POLICY_FILE).routes}
     documents: dict[str, dict[str, Any]] = {}
     for service in SERVICES:
         if not service.apis:
@@ -41,8 +45,13 @@ def build_contracts() -> dict[str, dict[str, Any]]:
                 path: item for path, item in schema.get("paths", {}).items() if path.startswith(api.prefix)
             }
             document["info"]["version"] = f"{api.major}"
-            document["servers"] = [{"url": PUBLIC_SERVER, "description": "Omnigate gateway (make run)"}]
-            documents[f"{api.name}.v{api.major}.json"] = document
+            if service is GATEWAY:
+                document = gateway_own_contract(document, server_url=PUBLIC_SERVER)
+            elif (route := routes.get(api.name)) is not None and api.major in route.versions:
+                document = public_contract(document, route, server_url=PUBLIC_SERVER)
+            else:
+                raise LookupError(f"{api.name} v{api.major} is published but {DEFAULT_POLICY_FILE} does not route it")
+            documents[contract_file_name(api.name, api.major)] = document
     documents[CANONICAL_SCHEMA_FILE] = canonical_json_schema()
     return documents
 

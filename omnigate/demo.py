@@ -4,13 +4,24 @@ outbox announces it and the inventory process learns it the same way it learns e
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from canonical import Address, Money
+from experience_apis.shopify.models import ShopRecord
 from service_kit.database import Database
 from service_kit.settings import Settings
+from system_apis.erp.entities import LegalEntityService, PriceListService
+from system_apis.erp.entity_schemas import LegalEntityWrite, PriceListWrite, SkuPrice
 from system_apis.erp.schemas import CustomerWrite, ItemWrite
 from system_apis.erp.service import CatalogService, CustomerService
+from system_apis.shopify.schemas import ShopConnectionWrite
+from system_apis.shopify.shop import ShopSetupService
+from system_apis.tax.jurisdictions import ExemptionService, JurisdictionService
+from system_apis.tax.schemas import ExemptionWrite, JurisdictionWrite
+from system_apis.wms.partners import PartnerService
 from system_apis.wms.schemas import LocationWrite, PositionCount
 from system_apis.wms.service import InventoryService, LocationService
 
@@ -91,6 +102,27 @@ _LOCATIONS: tuple[tuple[str, LocationWrite], ...] = (
     ),
 )
 
+# A 3PL node run by partner ``acme-3pl`` (its webhooks are signed with OMNIGATE_DEMO_WEBHOOK_SECRET). It holds
+# footwear and hoodies only, so the README's featured SKU keeps its round numbers.
+DEMO_3PL_PARTNER = "acme-3pl"
+_3PL_LOCATION = (
+    "3PL-ACME",
+    LocationWrite(
+        name="Acme Logistics, Secaucus",
+        kind="3pl",
+        address=Address(
+            line1="500 Meadowlands Pkwy",
+            city="Secaucus",
+            region_code="US-NJ",
+            postal_code="07094",
+            country_code="US",
+        ),
+        ships_to_regions=["US"],
+        operator=DEMO_3PL_PARTNER,
+    ),
+)
+_3PL_STOCK = {"HOODIE-GRY-M": 40, "HOODIE-GRY-L": 35, "SNEAKER-WHT-9": 18, "SNEAKER-WHT-10": 22, "SNEAKER-WHT-11": 15}
+
 # The README's example SKU, with round numbers: DC-EAST 100, DC-WEST 37, STORE-NYC 9 available.
 _FEATURED = {
     "DC-EAST": PositionCount(on_hand=120, committed=8, damaged=2, safety_stock=10, reason="initial_load"),
@@ -106,6 +138,7 @@ _CUSTOMERS: tuple[tuple[str, CustomerWrite], ...] = (
             first_name="Ada",
             last_name="Lovelace",
             credit_limit=Money(amount=Decimal("5000.00"), currency="USD"),
+            price_list="RETAIL-USD",
         ),
     ),
     (
@@ -121,6 +154,17 @@ _CUSTOMERS: tuple[tuple[str, CustomerWrite], ...] = (
     (
         "CUST-1003",
         CustomerWrite(email="alan@example.com", first_name="Alan", last_name="Turing", tax_exempt=True),
+    ),
+    ("WEB-GUEST", CustomerWrite(first_name="Web", last_name="Guest")),
+)
+_LEGAL_ENTITY = (
+    "US01",
+    LegalEntityWrite(
+        name="Omnigate Retail US Inc.",
+        currency="USD",
+        country_code="US",
+        is_default=True,
+        guest_customer_id="WEB-GUEST",
     ),
 )
 
@@ -151,17 +195,26 @@ async def seed_erp(database: Database, tenant: str = DEMO_TENANT) -> bool:
                     title=title,
                     product_type=product_type,
                     price=Money(amount=Decimal(price), currency="USD"),
-                    tax_code="PC040100",
+                    tax_code="standard" if product_type == "Accessories" else "clothing",
                     active=active,
                 ),
             )
+        await LegalEntityService(session).upsert(tenant, *_LEGAL_ENTITY)
+        retail = [
+            SkuPrice(sku=sku, unit_price=Money(amount=Decimal(price), currency="USD"))
+            for sku, _title, _type, price, _active in _ITEMS
+        ]
+        await PriceListService(session).upsert(
+            tenant, "RETAIL-USD", PriceListWrite(name="Retail (US)", currency="USD", prices=retail)
+        )
         customers = CustomerService(session)
         for customer_id, customer in _CUSTOMERS:
             await customers.upsert_customer(tenant, customer_id, customer)
     return True
 
 
-async def seed_wms(database: Database, tenant: str = DEMO_TENANT) -> bool:
+async def seed_wms(database: Database, tenant: str = DEMO_TENANT, *, webhook_secret: str | None = None) -> bool:
+    """Locations and stock; with ``webhook_secret``, also the 3PL partner that signs with it."""
     async with database.transaction() as session:
         locations = LocationService(session)
         if await locations.list_locations(tenant):
@@ -175,13 +228,140 @@ async def seed_wms(database: Database, tenant: str = DEMO_TENANT) -> bool:
             for code, _location in _LOCATIONS:
                 count = _FEATURED[code] if sku == "TSHIRT-BLK-M" else _count(index, code)
                 await inventory.record_count(tenant, code, sku, count)
+        code, location = _3PL_LOCATION
+        await locations.upsert_location(tenant, code, location)
+        for sku, on_hand in _3PL_STOCK.items():
+            await inventory.record_count(tenant, code, sku, PositionCount(on_hand=on_hand, reason="initial_load"))
+        partners = PartnerService(session)
+        if webhook_secret is not None and not await partners.list_partners(tenant):
+            await partners.add(DEMO_3PL_PARTNER, tenant=tenant, name="Acme Logistics (demo)", secret=webhook_secret)
+    return True
+
+
+DEMO_SHOP = "demo.myshopify.com"
+
+
+async def seed_shopify_intake(database: Database, tenant: str, *, webhook_secret: str) -> bool:
+    """The demo shop, whose webhooks are signed with ``OMNIGATE_DEMO_WEBHOOK_SECRET``."""
+    async with database.transaction() as session:
+        if await session.get(ShopRecord, DEMO_SHOP) is not None:
+            return False
+        session.add(
+            ShopRecord(shop_domain=DEMO_SHOP, tenant=tenant, secret=webhook_secret, updated_at=datetime.now(UTC))
+        )
+    return True
+
+
+# Combined rates for the demo (illustrative, not tax advice): New York City (postal codes 100..) taxes
+# clothing at 0 and everything else at 8.875%; the rest of New York State at 4% state + a typical 4% local.
+_JURISDICTIONS: tuple[tuple[str, JurisdictionWrite], ...] = (
+    (
+        "US-NY",
+        JurisdictionWrite(
+            name="New York State",
+            country_code="US",
+            region_code="US-NY",
+            rates={"standard": "0.08", "clothing": "0.04", "food": "0"},
+            shipping_taxable=True,
+        ),
+    ),
+    (
+        "US-NY-NYC",
+        JurisdictionWrite(
+            name="New York City",
+            country_code="US",
+            region_code="US-NY",
+            postal_prefix="100",
+            rates={"standard": "0.08875", "clothing": "0", "food": "0"},
+            shipping_taxable=True,
+        ),
+    ),
+    (
+        "US-CA",
+        JurisdictionWrite(
+            name="California",
+            country_code="US",
+            region_code="US-CA",
+            rates={"standard": "0.0725", "clothing": "0.0725", "food": "0"},
+            shipping_taxable=False,
+        ),
+    ),
+    (
+        "US-OR",
+        JurisdictionWrite(
+            name="Oregon (no sales tax)", country_code="US", region_code="US-OR", rates={"standard": "0"}
+        ),
+    ),
+    (
+        "CA-ON",
+        JurisdictionWrite(
+            name="Ontario (HST)",
+            country_code="CA",
+            region_code="CA-ON",
+            rates={"standard": "0.13", "clothing": "0.13", "food": "0"},
+            shipping_taxable=True,
+        ),
+    ),
+    (
+        "GB",
+        JurisdictionWrite(
+            name="United Kingdom (VAT)",
+            country_code="GB",
+            rates={"standard": "0.20", "clothing": "0.20", "food": "0"},
+            shipping_taxable=True,
+        ),
+    ),
+)
+
+
+async def seed_tax(database: Database, tenant: str = DEMO_TENANT) -> bool:
+    """Demo jurisdictions, and the exemption certificate of the ERP's tax-exempt customer CUST-1003."""
+    async with database.transaction() as session:
+        jurisdictions = JurisdictionService(session)
+        if await jurisdictions.list_jurisdictions(tenant):
+            return False
+        for code, jurisdiction in _JURISDICTIONS:
+            await jurisdictions.upsert(tenant, code, jurisdiction)
+        await ExemptionService(session).upsert(
+            tenant, "CERT-1003-NY", ExemptionWrite(customer_id="CUST-1003", scope="US-NY")
+        )
+    return True
+
+
+DEMO_SHOPIFY_LOCATIONS = {"DC-EAST": "71000000001", "DC-WEST": "71000000002", "STORE-NYC": "71000000003"}
+
+
+def demo_inventory_item_id(index: int) -> str:
+    """The demo shop's inventory item for the ``index``-th demo SKU."""
+    return str(45_000_000_001 + index)
+
+
+async def seed_shopify(database: Database, tenant: str = DEMO_TENANT) -> bool:
+    """The demo shop on the reference backend (nothing is sent anywhere), every SKU and location linked."""
+    async with database.transaction() as session:
+        setup = ShopSetupService(session)
+        if await setup.shops.get(tenant) is not None:
+            return False
+        shop = ShopConnectionWrite(shop_domain=DEMO_SHOP, access_token="shpat_demo_reference", backend="reference")
+        await setup.put_connection(tenant, shop)
+        for index, (sku, *_rest) in enumerate(_ITEMS):
+            await setup.link_item(tenant, sku, demo_inventory_item_id(index))
+        for code, location_id in DEMO_SHOPIFY_LOCATIONS.items():
+            await setup.link_location(tenant, code, location_id)
     return True
 
 
 async def seed_demo(settings: Settings, tenant: str = DEMO_TENANT) -> dict[str, bool]:
     """Seed every service that has demo data; returns which ones were seeded (empty ones only)."""
     seeded: dict[str, bool] = {}
-    for name, seed in (("erp", seed_erp), ("wms", seed_wms)):
+    seeds: tuple[tuple[str, Callable[[Database, str], Awaitable[bool]]], ...] = (
+        ("erp", seed_erp),
+        ("wms", functools.partial(seed_wms, webhook_secret=settings.demo_webhook_secret)),
+        ("tax", seed_tax),
+        ("shopify_intake", functools.partial(seed_shopify_intake, webhook_secret=settings.demo_webhook_secret)),
+        ("shopify", seed_shopify),
+    )
+    for name, seed in seeds:
         database = Database(settings.database_url_for(name))
         try:
             seeded[name] = await seed(database, tenant)

@@ -5,9 +5,13 @@ Both modes build the same apps; only the registry's transports and the bus backe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gc
 import logging
-from collections.abc import AsyncIterator, Sequence
+import os
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from typing import Any
 
 import uvicorn
 from litestar import Litestar
@@ -20,7 +24,19 @@ from service_kit.http.registry import ServiceRegistry
 from service_kit.settings import ConfigurationError, Settings
 from service_kit.telemetry import configure_logging, configure_tracing, instrument_asgi
 
-__all__ = ["EmbeddedProduct", "build_bus", "serve_embedded", "serve_one"]
+__all__ = [
+    "EmbeddedProduct",
+    "build_bus",
+    "freeze_startup_objects",
+    "run_server",
+    "serve_embedded",
+    "serve_one",
+    "serve_workers",
+    "worker_app",
+]
+
+_WORKER_SERVICE = "OMNIGATE_WORKER_SERVICE"
+"""Which service a worker process of ``omnigate serve NAME --workers N`` builds (set by the parent)."""
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +47,26 @@ def build_bus(settings: Settings) -> EventBus:
             raise ConfigurationError("OMNIGATE_BUS=redis needs OMNIGATE_REDIS_URL")
         return RedisEventBus.from_url(settings.redis_url, prefix=settings.bus_prefix)
     return InMemoryEventBus()
+
+
+def run_server(main: Coroutine[Any, Any, None]) -> None:
+    """Run a server on uvloop: its event loop is several times cheaper per request than the standard
+    library's, which the gateway's hot path (every public call) pays. ``uvicorn[standard]`` brings it; without it
+    (an unsupported platform) the standard loop runs the same code."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
+def freeze_startup_objects(_: Litestar | None = None) -> None:
+    """Move what start-up built (routes, schemas, models, clients: it lives as long as the process) out of the
+    garbage collector's sight, so the full collections that request garbage triggers no longer walk it all (they
+    were ~8% of the gateway's CPU under load)."""
+    gc.freeze()
 
 
 class EmbeddedProduct:
@@ -69,19 +105,13 @@ async def serve_embedded(settings: Settings) -> None:
             product.asgi["gateway"], host=settings.host, port=settings.port, lifespan="off", log_config=None
         )
         logger.info("Omnigate is up: gateway on http://%s:%s", settings.host, settings.port)
+        freeze_startup_objects()
         await uvicorn.Server(config).serve()
 
 
 async def serve_one(name: str, settings: Settings) -> None:
     """``omnigate serve NAME``: one service alone; the others are reached at ``OMNIGATE_<NAME>_URL``."""
-    service = get_service(name)
-    configure_logging(name, level=settings.log_level, fmt=settings.log_format)
-    configure_tracing(name, settings.otel_exporter)
-    if settings.bus == "memory":
-        logger.warning("OMNIGATE_BUS is memory: events will not reach other processes (set OMNIGATE_REDIS_URL)")
-    registry = ServiceRegistry(settings.service_urls)
-    bus = build_bus(settings)
-    app = service.create_app(ServiceRuntime(settings=settings, registry=registry, bus=bus))
+    app, bus = _build_served(name, settings)
     config = uvicorn.Config(
         instrument_asgi(app), host=settings.host, port=settings.port, lifespan="on", log_config=None
     )
@@ -89,3 +119,46 @@ async def serve_one(name: str, settings: Settings) -> None:
         await uvicorn.Server(config).serve()
     finally:
         await bus.aclose()
+
+
+def _build_served(name: str, settings: Settings) -> tuple[Litestar, EventBus]:
+    service = get_service(name)
+    configure_logging(name, level=settings.log_level, fmt=settings.log_format)
+    configure_tracing(name, settings.otel_exporter)
+    if settings.bus == "memory":
+        logger.warning("OMNIGATE_BUS is memory: events will not reach other processes (set OMNIGATE_REDIS_URL)")
+    bus = build_bus(settings)
+    app = service.create_app(
+        ServiceRuntime(settings=settings, registry=ServiceRegistry(settings.service_urls), bus=bus)
+    )
+    app.on_startup.append(freeze_startup_objects)  # after the lifespans: the service is fully built
+    return app, bus
+
+
+def worker_app() -> ASGIApp:
+    """uvicorn's factory in each worker process of :func:`serve_workers`: the service as :func:`serve_one` builds
+    it, from the ``OMNIGATE_*`` variables the parent process set."""
+    app, bus = _build_served(os.environ[_WORKER_SERVICE], Settings.from_env())
+    app.on_shutdown.append(bus.aclose)
+    return instrument_asgi(app)
+
+
+def serve_workers(name: str, settings: Settings, workers: int) -> None:
+    """``omnigate serve NAME --workers N``: N processes of one service sharing its port (one Python process uses
+    one core; the gateway's hot path is CPU-bound). They are N instances of the service, as on N machines: the
+    gateway's limits and deny-list must then live in Redis, or each process would keep its own."""
+    if name == "gateway" and not settings.redis_url:
+        raise ConfigurationError(
+            "several gateway processes enforce one set of limits only through Redis: set OMNIGATE_REDIS_URL"
+        )
+    os.environ.update({_WORKER_SERVICE: name, "OMNIGATE_HOST": settings.host, "OMNIGATE_PORT": str(settings.port)})
+    uvicorn.run(
+        "omnigate.runtime:worker_app",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        lifespan="on",
+        log_config=None,
+    )

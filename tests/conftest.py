@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -174,3 +175,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+async def no_stray_tasks() -> AsyncIterator[None]:
+    """After every other fixture of a test has torn down, nothing it started may still run: a task left behind
+    that ignores cancellation would hang the event loop's close for ever, so fail with its stack instead."""
+    yield
+    current = asyncio.current_task()
+    stray = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in stray:
+        task.cancel()
+    if not stray:
+        return
+    _, pending = await asyncio.wait(stray, timeout=10)
+    if pending:
+        for task in pending:
+            task.print_stack(file=sys.stderr)
+        raise AssertionError(f"{len(pending)} task(s) ignored cancellation; their stacks are on stderr: {pending}")

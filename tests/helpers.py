@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -19,6 +21,17 @@ from service_kit.database import Database
 from service_kit.settings import Settings
 
 T = TypeVar("T")
+
+
+def vendor_fixtures(vendor: str) -> Path:
+    """``shared/fixtures/<vendor>``: the real vendor payloads beside the checkout (``../shared``, found from any
+    checkout or worktree below it), or under ``OMNIGATE_FIXTURES_DIR``."""
+    if configured := os.environ.get("OMNIGATE_FIXTURES_DIR"):
+        return Path(configured) / vendor
+    for parent in Path(__file__).resolve().parents:
+        if (candidate := parent / "shared" / "fixtures" / vendor).is_dir():
+            return candidate
+    raise FileNotFoundError(f"no shared/fixtures/{vendor} above {Path(__file__).parent}; set OMNIGATE_FIXTURES_DIR")
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], *, within: float = 10.0) -> T:

@@ -26,8 +26,20 @@ from tests.helpers import eventually, fetch_token, onboard, running_in_own_task
 
 ROOT = Path(__file__).resolve().parents[2]
 OMNIGATE = str(Path(sys.executable).with_name("omnigate"))
-SERVICES = ("erp", "wms", "inventory", "storefront", "gateway")
-WITH_DATABASE = ("erp", "wms", "inventory", "gateway")
+SERVICES = (
+    "erp",
+    "wms",
+    "tax",
+    "shopify",
+    "inventory",
+    "orders",
+    "returns",
+    "storefront",
+    "shopify_intake",
+    "portal",
+    "gateway",
+)
+WITH_DATABASE = ("erp", "wms", "tax", "shopify", "inventory", "orders", "returns", "shopify_intake", "gateway")
 
 
 def free_port() -> int:
