@@ -98,7 +98,7 @@ class EmbeddedProduct:
 async def serve_embedded(settings: Settings) -> None:
     """``omnigate up``: the whole product in one process, the gateway on ``host:port``."""
     configure_logging("omnigate", level=settings.log_level, fmt=settings.log_format)
-    configure_tracing("omnigate", settings.otel_exporter)
+    configure_tracing("omnigate", settings.otel_exporter, settings.otlp_endpoint)
     product = EmbeddedProduct(settings)
     async with product.running():
         config = uvicorn.Config(
@@ -124,7 +124,7 @@ async def serve_one(name: str, settings: Settings) -> None:
 def _build_served(name: str, settings: Settings) -> tuple[Litestar, EventBus]:
     service = get_service(name)
     configure_logging(name, level=settings.log_level, fmt=settings.log_format)
-    configure_tracing(name, settings.otel_exporter)
+    configure_tracing(name, settings.otel_exporter, settings.otlp_endpoint)
     if settings.bus == "memory":
         logger.warning("OMNIGATE_BUS is memory: events will not reach other processes (set OMNIGATE_REDIS_URL)")
     bus = build_bus(settings)

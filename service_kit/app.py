@@ -118,7 +118,7 @@ def create_service_app(
     ``lifespan`` hooks run after the service's own start-up (database, clients, bus are in ``app.state``).
     """
     settings = runtime.settings
-    configure_tracing(name, settings.otel_exporter)
+    configure_tracing(name, settings.otel_exporter, settings.otlp_endpoint)
     uses_bus = outbox is not None or subscriptions is not None
     checks = [
         *([ReadinessCheck("database", database_check)] if uses_database else []),

@@ -70,6 +70,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_format: Literal["json", "console"] = "json"
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     """Where spans go; ``otlp`` honours the standard ``OTEL_EXPORTER_OTLP_*`` variables."""
+    otlp_endpoint: str | None = None
+    """Base URL of an OTLP/HTTP collector (``http://collector:4318``); when set, spans are exported there
+    (to ``/v1/traces``) whatever ``otel_exporter`` says."""
     tenant: str = "demo"
     """Tenant the demo data is seeded into."""
     issuer: str | None = None

@@ -94,9 +94,11 @@ class _ListenedTracerProvider(TracerProvider):
         self._listened_sampler.listening = True
 
 
-def configure_tracing(service_name: str, exporter: Literal["none", "console", "otlp"]) -> None:
+def configure_tracing(
+    service_name: str, exporter: Literal["none", "console", "otlp"], otlp_endpoint: str | None = None
+) -> None:
     """Install the SDK tracer provider once per process, so trace ids are real even with no exporter (spans are
-    recorded only once one listens: :class:`ListenedSampler`)."""
+    recorded only once one listens: :class:`ListenedSampler`). An ``otlp_endpoint`` exports over OTLP/HTTP."""
     global _configured_tracing
     if _configured_tracing:
         return
@@ -104,10 +106,11 @@ def configure_tracing(service_name: str, exporter: Literal["none", "console", "o
     span_exporter: SpanExporter | None = None
     if exporter == "console":
         span_exporter = ConsoleSpanExporter(out=sys.stderr)
-    elif exporter == "otlp":
+    elif exporter == "otlp" or otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        span_exporter = OTLPSpanExporter()
+        traces_url = f"{otlp_endpoint.rstrip('/')}/v1/traces" if otlp_endpoint else None
+        span_exporter = OTLPSpanExporter(endpoint=traces_url)
     if span_exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(span_exporter))
     trace.set_tracer_provider(provider)
