@@ -7,9 +7,12 @@ answer without a span and without ``X-Trace-Id``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import random
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -21,7 +24,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler, SamplingResult
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags, set_span_in_context
 from prometheus_client import Histogram
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ __all__ = [
     "ListenedSampler",
     "configure_logging",
     "configure_tracing",
+    "continued_trace",
     "current_trace_id",
     "instrument_asgi",
     "observe_between",
@@ -118,6 +122,23 @@ def configure_tracing(
     SQLAlchemyInstrumentor().instrument()
     RedisInstrumentor().instrument()
     _configured_tracing = True
+
+
+@contextlib.contextmanager
+def continued_trace(name: str, trace_id: str | None, attributes: Attributes = None) -> Iterator[None]:
+    """Work done later on behalf of a request or an event (a consumer, a saga step) joins the trace that began
+    it: a span in ``trace_id``, or in a new trace when there is none. Calls and events it makes carry it on."""
+    parent = None
+    if trace_id:
+        remote = SpanContext(
+            trace_id=int(trace_id, 16),
+            span_id=random.getrandbits(64) or 1,
+            is_remote=True,
+            trace_flags=TraceFlags(TraceFlags.SAMPLED),
+        )
+        parent = set_span_in_context(NonRecordingSpan(remote))
+    with trace.get_tracer(__name__).start_as_current_span(name, context=parent, attributes=attributes):
+        yield
 
 
 def current_trace_id() -> str | None:

@@ -29,7 +29,7 @@ from process_apis.returns.states import ACTIONABLE, check_transition
 from service_kit.events.outbox import record_event
 from service_kit.telemetry import current_trace_id
 
-__all__ = ["lines_of", "move", "note", "raise_exception", "return_view"]
+__all__ = ["lines_of", "move", "note", "raise_exception", "return_view", "trace_of"]
 
 
 def note(
@@ -125,6 +125,18 @@ def _step(
             detail=detail,
         )
     )
+
+
+async def trace_of(session: AsyncSession, return_pk: int) -> str | None:
+    """The trace of the latest request or event that moved the return: the steps it causes continue it."""
+    query = (
+        select(ReturnStep.trace_id)
+        .where(ReturnStep.return_pk == return_pk, ReturnStep.trace_id.is_not(None))
+        .order_by(ReturnStep.id.desc())
+        .limit(1)
+    )
+    trace_id: str | None = await session.scalar(query)
+    return trace_id
 
 
 async def lines_of(session: AsyncSession, record: ReturnRecord) -> Sequence[ReturnLineRecord]:

@@ -31,7 +31,7 @@ from canonical import Money
 from canonical.returns import RefundBreakdown, ReturnPolicy, ReturnStatus
 from process_apis.returns.authorization import decide
 from process_apis.returns.crediting import CreditPlanError, plan_credits
-from process_apis.returns.ledger import lines_of, move, note, raise_exception
+from process_apis.returns.ledger import lines_of, move, note, raise_exception, trace_of
 from process_apis.returns.metrics import RECEIPT_TO_REFUND, RETURNS_EXCEPTIONS, RETURNS_REFUNDED
 from process_apis.returns.models import ReturnedUnits, ReturnRecord
 from process_apis.returns.refunds import RefundedLine, refund_breakdown, shipping_is_refunded
@@ -40,7 +40,7 @@ from process_apis.returns.systems import ReturnSystems
 from service_kit.database import Database
 from service_kit.events.cancellation import SHUTDOWN_GRACE, Shutdown, stop_gracefully, stopping
 from service_kit.http.system_calls import BusinessFailure, RetryPolicy, SystemUnavailable
-from service_kit.telemetry import observe_between
+from service_kit.telemetry import continued_trace, observe_between
 
 __all__ = ["ReturnWorker", "returns_lifespan"]
 
@@ -128,6 +128,11 @@ class ReturnWorker:
             record = await session.get(ReturnRecord, pk)
             assert record is not None
             state, snapshot = record.state, _Snapshot.of(record, await lines_of(session, record))
+            return_id, trace_id = record.return_id, await trace_of(session, pk)
+        with continued_trace(f"return step {state}", trace_id, {"omnigate.return_id": return_id}):
+            await self._advance(pk, version, state, snapshot)
+
+    async def _advance(self, pk: int, version: int, state: str, snapshot: _Snapshot) -> None:
         if state == "requested":
             await self._authorize(pk, version, snapshot)
             return

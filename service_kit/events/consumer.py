@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
 
 from canonical.events import EventEnvelope
 from service_kit.events.bus.base import Delivery, EventBus
 from service_kit.events.cancellation import Shutdown, stopping
+from service_kit.telemetry import continued_trace
 
 __all__ = ["EventConsumer", "EventHandler", "Subscription"]
 
 logger = logging.getLogger(__name__)
-tracer = trace.get_tracer(__name__)
 
 EventHandler = Callable[[EventEnvelope], Awaitable[None]]
 
@@ -86,9 +81,9 @@ class EventConsumer:
         if wanted is not None and envelope.type not in wanted:
             await self.bus.ack(delivery, self.group)
             return 1
-        with tracer.start_as_current_span(
+        with continued_trace(
             f"consume {envelope.type}",
-            context=_remote_parent(envelope.trace_id),
+            envelope.trace_id,  # the producer's trace: the event carries its id
             attributes={"messaging.system": "omnigate", "messaging.destination.name": delivery.stream},
         ):
             try:
@@ -125,16 +120,3 @@ class EventConsumer:
                 logger.exception("consumer of %s failed; restarting", self.subscription.stream)
                 await shutdown.pause(delay)
                 delay = min(delay * 2, 5.0)
-
-
-def _remote_parent(trace_id: str | None) -> Context | None:
-    """Continue the producer's trace: the event carries its trace id, so the consumer span joins it."""
-    if not trace_id:
-        return None
-    parent = SpanContext(
-        trace_id=int(trace_id, 16),
-        span_id=random.getrandbits(64) or 1,
-        is_remote=True,
-        trace_flags=TraceFlags(TraceFlags.SAMPLED),
-    )
-    return set_span_in_context(NonRecordingSpan(parent))

@@ -5,6 +5,7 @@ gets a fulfillment with tracking for each; the shopper sees it shipped."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -14,9 +15,10 @@ import pytest
 from omnigate.runtime import EmbeddedProduct
 from tests.helpers import eventually
 from tests.order_flow import order_of, seeded_shop, ship
-from tests.shopify_deliveries import deliver, storefront_order
+from tests.shopify_deliveries import deliver, delivery, storefront_order
 
 ORDER = 5001
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 LINES = [("TSHIRT-BLK-M", 3, "24.00"), ("CAP-NVY-OS", 1, "19.99")]
 
 
@@ -31,7 +33,10 @@ async def order_state(shop: httpx.AsyncClient) -> dict[str, Any]:
 
 async def test_a_shopify_order_is_booked_released_shipped_in_two_parcels_and_invoiced(shop: httpx.AsyncClient) -> None:
     order = storefront_order(ORDER, LINES, taxes={"CAP-NVY-OS": "1.77"})
-    for _ in range(3):  # Shopify delivers at least once
+    body = json.dumps(order).encode()
+    traced = {**delivery(body, webhook_id="wh-5001"), "traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"}
+    assert (await shop.post("/webhooks/shopify", content=body, headers=traced)).status_code == 200
+    for _ in range(2):  # Shopify delivers at least once
         await deliver(shop, order, webhook_id="wh-5001")
 
     released = await eventually(
@@ -74,6 +79,11 @@ async def test_a_shopify_order_is_booked_released_shipped_in_two_parcels_and_inv
     tracked = {number for info in tracking for number in info.get("numbers", [info.get("number")])}
     assert tracked == {f"1Z{s['shipment_id']}" for s in done["shipments"]}
     assert {m["order_id"] for m in sent} == {f"gid://shopify/Order/{ORDER}"}
+
+    timeline = (await shop.get(f"/portal/v1/orders/{done['order_id']}/timeline")).json()["steps"]
+    booking = [step for step in timeline if step["system"] in ("shopify", "erp", "tax", "inventory")]
+    assert booking and {step["trace_id"] for step in booking} == {TRACE_ID}, "the saga's steps join the webhook's trace"
+    assert all(step["trace_id"] for step in timeline), timeline
 
     status = (await shop.get(f"/storefront/v1/orders/{done['order_id']}")).json()
     assert status["status"] == "shipped"

@@ -120,6 +120,7 @@ async def test_a_portal_return_and_a_shopify_return_are_restocked_credited_and_r
     assert [step["to_state"] for step in first["steps"]] == [
         "authorized", "received", "inspected", "written_off", "refund_calculated", "refunded", "closed",
     ]  # fmt: skip
+    assert all(step["trace_id"] for step in first["steps"]), "every step, the worker's too, is in a trace"
     # 24.00 of tee, tax-exempt clothing, less the 10% restocking fee
     assert first["refund"]["items"]["amount"] == "24.00"
     assert first["refund"]["restocking_fee"]["amount"] == "2.40"

@@ -41,7 +41,7 @@ from process_apis.orders.worklist import Worklist
 from service_kit.database import Database
 from service_kit.events.cancellation import SHUTDOWN_GRACE, Shutdown, stop_gracefully, stopping
 from service_kit.http.system_calls import RetryPolicy
-from service_kit.telemetry import current_trace_id
+from service_kit.telemetry import continued_trace, current_trace_id
 
 __all__ = ["RetryPolicy", "SagaWorker", "saga_lifespan"]
 
@@ -171,6 +171,13 @@ class SagaWorker:
             tenant, reference = order.tenant, order.erp_order_ref
             sales_order = msgspec.convert(order.sales_order, SalesOrder)
             notice = msgspec.convert(shipment.notice, ShipmentNotice)
+            trace_id = await _trace_of(session, order.id)
+        with continued_trace("order follow_up_shipment", trace_id, {"omnigate.order_id": sales_order.order_id}):
+            await self._follow_up(pk, tenant, sales_order, reference, notice)
+
+    async def _follow_up(
+        self, pk: int, tenant: str, sales_order: SalesOrder, reference: str, notice: ShipmentNotice
+    ) -> None:
         try:
             results = await self.systems.follow_up_shipment(tenant, sales_order, reference, notice)
         except BusinessFailure as failure:
@@ -236,6 +243,14 @@ class SagaWorker:
                 held=_held(record.unreleased),
             )
             fulfillment_requests = dict(record.fulfillment_requests)
+            trace_id = await _trace_of(session, pk)
+        with continued_trace(f"order step {state}", trace_id, {"omnigate.order_id": step_input.order_id}):
+            await self._advance(pk, version, step_input, fulfillment_requests)
+
+    async def _advance(
+        self, pk: int, version: int, step_input: StepInput, fulfillment_requests: dict[str, str]
+    ) -> None:
+        state = step_input.state
         if state == "cancelled":
             await self._withdraw(pk, version, step_input, fulfillment_requests)
             return
@@ -374,6 +389,19 @@ class SagaWorker:
             else:
                 record.next_attempt_at = datetime.now(UTC) + timedelta(seconds=self.retry.delay(record.attempts))
             record.updated_at = datetime.now(UTC)
+
+
+async def _trace_of(session: Any, order_pk: int) -> str | None:
+    """The trace of the latest request or event that moved the order: the steps it causes continue it, so an
+    order's timeline and its calls to the ERP, the WMS and Shopify share the trace id of their cause."""
+    query = (
+        select(OrderStep.trace_id)
+        .where(OrderStep.order_pk == order_pk, OrderStep.trace_id.is_not(None))
+        .order_by(OrderStep.id.desc())
+        .limit(1)
+    )
+    trace_id: str | None = await session.scalar(query)
+    return trace_id
 
 
 def _held(unreleased: dict[str, Any]) -> dict[str, list[tuple[str, str, int]]]:
