@@ -135,11 +135,7 @@ def public_contract(document: dict[str, Any], route: Route, *, server_url: str |
     components = contract.setdefault("components", {})
     components.setdefault("schemas", {}).setdefault("ProblemDocument", _problem_schema())
     components.setdefault("headers", {}).update(copy.deepcopy(_HEADERS))
-    schemes = components.setdefault("securitySchemes", {})
-    if route.auth == "oauth2":
-        schemes[OAUTH2_SCHEME] = oauth2_scheme([*route.read_scopes, *route.write_scopes])
-    else:
-        schemes.pop(OAUTH2_SCHEME, None)
+    offered: set[str] = set()  # the scopes some operation needs (a route's unused write scope is not offered)
     for path, item in contract.get("paths", {}).items():
         for method, operation in item.items():
             if method not in _OPERATIONS:
@@ -148,6 +144,7 @@ def public_contract(document: dict[str, Any], route: Route, *, server_url: str |
             if route.auth == "oauth2":
                 scopes = route.required_scopes(method.upper(), _VERSION_PREFIX.sub("", path, count=1))
                 operation["security"] = [{OAUTH2_SCHEME: scopes}]
+                offered.update(scopes)
                 answers += [401, 403]
             else:
                 operation["security"] = []
@@ -161,6 +158,11 @@ def public_contract(document: dict[str, Any], route: Route, *, server_url: str |
                     headers = response.setdefault("headers", {})
                     for name in _SUCCESS_HEADERS:
                         headers.setdefault(name, {"$ref": f"#/components/headers/{name}"})
+    schemes = components.setdefault("securitySchemes", {})
+    if route.auth == "oauth2":
+        schemes[OAUTH2_SCHEME] = oauth2_scheme(sorted(offered) or [*route.read_scopes, *route.write_scopes])
+    else:
+        schemes.pop(OAUTH2_SCHEME, None)
     if server_url is not None:
         contract["servers"] = [{"url": server_url, "description": "Omnigate gateway"}]
     return contract

@@ -61,6 +61,10 @@ async def test_contract_carries_oauth_scheme_and_per_operation_scopes(client: ht
         assert {"401", "403", "429", "503", "504"} <= set(operation["responses"])
         assert "RateLimit" in next(r for s, r in operation["responses"].items() if s.startswith("2"))["headers"]
 
+    read_only = (await client.get("/openapi/storefront.v2.json")).json()
+    offered = read_only["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["scopes"]
+    assert set(offered) == {"storefront:read"}, "a scope no operation needs is not offered"
+
 
 async def test_served_contract_is_the_published_file_for_the_default_routes(client: httpx.AsyncClient) -> None:
     """``omnigate openapi export`` and the gateway decorate the same way, so clients can trust either."""
