@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes: most tests wait on I/O (databases, event polling), so three share two cores well.
+TEST_WORKERS ?= 3
 
 .PHONY: run test lint format migrate openapi clean
 
@@ -17,7 +19,7 @@ run: $(STAMP)  ## migrate, seed the demo tenant, and serve everything on http://
 
 test: lint  ## lint, types, contracts and the whole suite (needs PostgreSQL and Redis, see README)
 	$(BIN)/omnigate openapi export --check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
