@@ -130,7 +130,7 @@ def create_service_app(
     async def service_lifespan(app: Litestar) -> AsyncIterator[None]:
         database = Database(settings.database_url_for(name)) if uses_database else None
         clients = ServiceClients(runtime.registry, settings.http)
-        app.state.update(database=database, clients=clients, bus=runtime.bus, service_name=name)
+        app.state.update(database=database, clients=clients, bus=runtime.bus, service_name=name, settings=settings)
         tasks: list[asyncio.Task[None]] = []
         shutdown = Shutdown()
         try:

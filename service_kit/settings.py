@@ -104,6 +104,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How long a consumer's read waits for new events."""
     outbox_poll_interval: PositiveFloat = 0.2
     """Seconds between outbox relay polls when idle."""
+    saga_max_attempts: PositiveInt = 20
+    """Tries of a saga step whose system is unavailable before the order (or return) waits on the worklist for a
+    person. With the backoff capped at ``saga_max_retry_delay``, the default rides out an outage of about half an
+    hour (an hour at most) on its own: orders queue and complete when the system is back."""
+    saga_max_retry_delay: PositiveFloat = 300.0
+    """Longest wait, in seconds, between two tries of a saga step (exponential backoff with full jitter)."""
     demo_webhook_secret: str = "demo-webhook-secret"
     """The app secret the demo shop ``demo.myshopify.com`` signs its webhooks with (seeded once)."""
     seed_demo: bool = False

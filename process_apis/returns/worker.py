@@ -374,7 +374,8 @@ class _Snapshot:
 @contextlib.asynccontextmanager
 async def returns_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Run the return saga worker beside the return process's API."""
-    worker = ReturnWorker(app.state.database, ReturnSystems(app.state.clients))
+    retry = RetryPolicy.from_settings(app.state.settings)
+    worker = ReturnWorker(app.state.database, ReturnSystems(app.state.clients), retry=retry)
     shutdown = Shutdown()
     task = asyncio.create_task(worker.run(shutdown), name="returns-saga-worker")
     try:

@@ -18,6 +18,7 @@ import msgspec
 from service_kit.http.clients import ServiceClients
 from service_kit.http.registry import UnknownServiceError
 from service_kit.idempotency import IDEMPOTENCY_KEY_HEADER
+from service_kit.settings import Settings
 from service_kit.tenancy import TENANT_HEADER
 
 __all__ = ["BusinessFailure", "RetryPolicy", "SystemCalls", "SystemUnavailable", "decode", "problem_body"]
@@ -50,9 +51,13 @@ class BusinessFailure(Exception):
 class RetryPolicy:
     """How often and how far apart a saga retries a step whose system is unavailable."""
 
-    max_attempts: int = 8
+    max_attempts: int = 20
     base_delay: float = 1.0
     max_delay: float = 300.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(max_attempts=settings.saga_max_attempts, max_delay=settings.saga_max_retry_delay)
 
     def delay(self, attempt: int) -> float:
         """Full jitter: a random delay up to ``base * 2**(attempt-1)``, capped (spreads a recovering system's load)."""

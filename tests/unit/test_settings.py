@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from service_kit.http.system_calls import RetryPolicy
 from service_kit.settings import ConfigurationError, Settings
 
 
@@ -34,3 +35,17 @@ def test_invalid_value_names_the_variable() -> None:
         Settings.from_env({"OMNIGATE_PORT": "not-a-port"})
     with pytest.raises(ConfigurationError, match="OMNIGATE_HTTP_CONNECT_TIMEOUT"):
         Settings.from_env({"OMNIGATE_HTTP_CONNECT_TIMEOUT": "-1"})
+
+
+def test_saga_retries_ride_out_a_half_hour_outage_by_default_and_are_configurable() -> None:
+    """An ERP down for a while must not strand orders on the worklist: with the default policy the saga keeps
+    trying, on average, for longer than half an hour (full jitter averages half of each capped delay)."""
+    default = RetryPolicy.from_settings(Settings())
+    expected_wait = sum(min(default.max_delay, default.base_delay * 2 ** (n - 1)) / 2 for n in range(1, 20))
+    assert expected_wait > 25 * 60
+
+    tuned = RetryPolicy.from_settings(
+        Settings.from_env({"OMNIGATE_SAGA_MAX_ATTEMPTS": "4", "OMNIGATE_SAGA_MAX_RETRY_DELAY": "10"})
+    )
+    assert (tuned.max_attempts, tuned.max_delay) == (4, 10.0)
+    assert all(0 <= tuned.delay(attempt) <= 10.0 for attempt in range(1, 10))

@@ -450,7 +450,8 @@ def _timeline(
 @contextlib.asynccontextmanager
 async def saga_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Run the saga worker beside the order process's API, on its database and service clients."""
-    worker = SagaWorker(app.state.database, HttpOrderSystems(app.state.clients))
+    retry = RetryPolicy.from_settings(app.state.settings)
+    worker = SagaWorker(app.state.database, HttpOrderSystems(app.state.clients), retry=retry)
     shutdown = Shutdown()
     task = asyncio.create_task(worker.run(shutdown), name="orders-saga-worker")
     try:
