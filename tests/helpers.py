@@ -24,14 +24,11 @@ T = TypeVar("T")
 
 
 def vendor_fixtures(vendor: str) -> Path:
-    """``shared/fixtures/<vendor>``: the real vendor payloads beside the checkout (``../shared``, found from any
-    checkout or worktree below it), or under ``OMNIGATE_FIXTURES_DIR``."""
+    """``tests/fixtures/<vendor>``: real vendor payloads (copied from the team's shared fixtures with their
+    sources, see its README), or ``OMNIGATE_FIXTURES_DIR/<vendor>``."""
     if configured := os.environ.get("OMNIGATE_FIXTURES_DIR"):
         return Path(configured) / vendor
-    for parent in Path(__file__).resolve().parents:
-        if (candidate := parent / "shared" / "fixtures" / vendor).is_dir():
-            return candidate
-    raise FileNotFoundError(f"no shared/fixtures/{vendor} above {Path(__file__).parent}; set OMNIGATE_FIXTURES_DIR")
+    return Path(__file__).resolve().parent / "fixtures" / vendor
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], *, within: float = 10.0) -> T:

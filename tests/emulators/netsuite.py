@@ -1,7 +1,7 @@
 """A NetSuite-shaped SuiteTalk REST record service for tests and demos, on a real loopback port.
 
 It speaks the wire format of ``/services/rest/record/v1`` as NetSuite documents it and as the fixtures in
-``shared/fixtures/netsuite`` show: records by internal id or ``eid:<externalId>``, ``POST`` answering
+``tests/fixtures/netsuite`` show: records by internal id or ``eid:<externalId>``, ``POST`` answering
 ``204 No Content`` with the record URL in ``Location``, transforms of a sales order into an item
 fulfillment or an invoice whose ``item.items`` name ``orderLine`` and ``quantity``, and errors as
 ``{"type", "title", "status", "o:errorDetails": [{"detail", "o:errorCode"}]}``.

@@ -1,4 +1,4 @@
-"""The NetSuite connector and its emulator against real SuiteTalk REST bodies (``shared/fixtures/netsuite``).
+"""The NetSuite connector and its emulator against real SuiteTalk REST bodies (``tests/fixtures/netsuite``).
 
 What the connector posts must have the shape NetSuite documents for the same call (references as ``{"id": ...}``,
 lines under ``item.items``, transforms naming ``orderLine`` and ``quantity``), and the emulator must accept the

@@ -1,4 +1,4 @@
-"""The Shopify order mapper on Shopify's own payloads (``/work/shared/fixtures/shopify``): quantities after
+"""The Shopify order mapper on Shopify's own payloads (``tests/fixtures/shopify``): quantities after
 refunds, shop-currency amounts, discounts, tax, shipping, addresses; and every way a payload can be
 unmappable becomes an :class:`UnmappableOrder` naming the field, never a crash."""
 

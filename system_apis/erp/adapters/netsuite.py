@@ -4,7 +4,7 @@
   NetSuite keeps our ids as ``externalId``; a missing one is a business rejection (unknown customer/SKU).
 * A sales order is ``POST /salesOrder``; fulfillments and invoices are transforms of it
   (``/salesOrder/{id}/!transform/itemFulfillment`` and ``.../!transform/invoice``) whose ``item.items`` name
-  the order's lines by ``orderLine`` with the quantity (see the fixtures in ``shared/fixtures/netsuite``);
+  the order's lines by ``orderLine`` with the quantity (see the fixtures in ``tests/fixtures/netsuite``);
   a credit memo is ``POST /creditMemo`` created from the invoice.
 * NetSuite answers a create with ``204 No Content`` and the new record's URL in ``Location``; the id is
   its last path segment.
