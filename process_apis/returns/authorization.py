@@ -23,6 +23,7 @@ from canonical.returns import ReturnPolicy, ReturnRequest, ReturnRequestLine
 from process_apis.returns.ledger import lines_of, move
 from process_apis.returns.models import ReturnedUnits, ReturnLineRecord, ReturnRecord
 from process_apis.returns.systems import OrderFacts
+from service_kit.idempotency import IdempotencyKeyReused
 
 __all__ = ["decide", "new_rma_number", "record_request", "release_units"]
 
@@ -148,6 +149,7 @@ async def record_request(
         )
     )
     if earlier is not None:
+        await _check_same_request(session, earlier, request, source_reference)
         return earlier, False
     record = ReturnRecord(
         tenant=tenant,
@@ -190,6 +192,22 @@ async def record_request(
         )
     await session.flush()
     return record, True
+
+
+async def _check_same_request(
+    session: AsyncSession, earlier: ReturnRecord, request: ReturnRequest, source_reference: str
+) -> None:
+    """A reference (or ``Idempotency-Key``) names one request: reused for another order or other units it is
+    refused (422), never answered with a return the caller did not ask for."""
+    asked = {line_id: line.quantity for line_id, line in _merged(request.lines).items()}
+    recorded = {line.line_id: line.quantity for line in await lines_of(session, earlier)}
+    other_order = bool(request.order_id and earlier.order_id) and request.order_id != earlier.order_id
+    if other_order or asked != recorded:
+        raise IdempotencyKeyReused(
+            f"'{source_reference}' already started return {earlier.return_id} (order {earlier.order_id}, "
+            f"units {recorded}); a different request needs its own reference or Idempotency-Key",
+            extra={"return_id": earlier.return_id},
+        )
 
 
 async def decide(session: AsyncSession, record: ReturnRecord, facts: OrderFacts, now: datetime) -> None:

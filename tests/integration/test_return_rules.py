@@ -144,6 +144,12 @@ async def test_an_in_store_return_of_an_online_order_is_expected_at_the_store_an
     assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
     assert again.json()["return_id"] == first.json()["return_id"], "the till's receipt number starts one return"
 
+    reused = await shop.post("/portal/v1/returns", json={**at_the_till, **return_of(order, "TSHIRT-BLK-M", 2)})
+    assert reused.status_code == 422, reused.text
+    assert (reused.json()["code"], reused.json()["return_id"]) == ("idempotency_key_reused", first.json()["return_id"])
+    returns = (await shop.get("/portal/v1/returns", params={"order_id": order["order_id"]})).json()
+    assert [r["return_id"] for r in returns] == [first.json()["return_id"]], "the reused receipt made nothing"
+
 
 async def test_a_policy_naming_returnable_product_types_judges_lines_by_the_item_masters_type(
     shop: httpx.AsyncClient,
