@@ -108,6 +108,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Tries of a saga step whose system is unavailable before the order (or return) waits on the worklist for a
     person. With the backoff capped at ``saga_max_retry_delay``, the default rides out an outage of about half an
     hour (an hour at most) on its own: orders queue and complete when the system is back."""
+    backorder_recheck_interval: PositiveFloat = 30.0
+    """Seconds between a backordered order's tries to hold what it still lacks: stock that comes in is held for
+    it within this, and the order is released once every unit is held."""
     saga_max_retry_delay: PositiveFloat = 300.0
     """Longest wait, in seconds, between two tries of a saga step (exponential backoff with full jitter)."""
     demo_webhook_secret: str = "demo-webhook-secret"

@@ -104,6 +104,7 @@ def fast_settings(tmp_path: Path, **overrides: object) -> Settings:
         "bus_block_ms": 50,
         "bus_claim_idle_ms": 300,
         "outbox_poll_interval": 0.02,
+        "backorder_recheck_interval": 0.2,
         "log_format": "console",
     }
     values.update(overrides)

@@ -111,7 +111,7 @@ class Backorder(InventoryBase):
     sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
-    """``open`` or ``cancelled``."""
+    """``open``, ``filled`` (stock came in and is held) or ``cancelled``; ``quantity`` is what is still missing."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

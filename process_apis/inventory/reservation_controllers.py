@@ -13,6 +13,7 @@ from process_apis.inventory.models import ChannelBuffer, InventoryIdempotency, S
 from process_apis.inventory.repository import AvailabilityRepository
 from process_apis.inventory.reservations import ReservationService
 from process_apis.inventory.schemas import (
+    BackorderFill,
     ChannelBufferBody,
     LocationRelease,
     OrderReservation,
@@ -105,6 +106,20 @@ class ReservationController(Controller):
                 request, db_session, InventoryIdempotency, tenant=tenant, operation=consume, status_code=200
             ),
         )
+
+    @post("/{order_id:str}/backorders/fill", status_code=200, responses=problem_responses(400, 404, 503))
+    async def fill_backorders(
+        self,
+        db_session: DbSession,
+        tenant: Tenant,
+        clients: Clients,
+        order_id: OrderId,
+        data: JSONBody[BackorderFill],
+    ) -> OrderReservation:
+        """Hold what has come into stock for the order's open backorders (repeating it holds nothing twice);
+        ``status`` says whether anything is still missing."""
+        locations = await location_profiles(clients, tenant)  # before the transaction: no lock held across it
+        return await ReservationService(db_session).fill_backorders(tenant, order_id, data, locations)
 
     @post("/{order_id:str}/cancel", status_code=200, responses=problem_responses(400, 404))
     async def cancel(

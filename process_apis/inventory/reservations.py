@@ -17,9 +17,10 @@ from canonical.inventory import AvailabilityCause
 from canonical.streams import INVENTORY_EVENTS
 from process_apis.inventory.models import Backorder, InventoryOutbox, Reservation
 from process_apis.inventory.repository import AvailabilityRepository
-from process_apis.inventory.routing import LocationProfile, RoutedLine, SourcingPolicy, route_order
+from process_apis.inventory.routing import LocationProfile, RoutedLine, RoutingPlan, SourcingPolicy, route_order
 from process_apis.inventory.schemas import (
     BackorderedUnits,
+    BackorderFill,
     OrderReservation,
     ReservationCancellation,
     ReservationRequest,
@@ -65,19 +66,11 @@ class ReservationService:
                 f"order '{request.order_id}' is already reserved; GET /inventory/v1/reservations/{request.order_id}",
                 extra={"order_id": request.order_id},
             )
-        sellable: dict[str, dict[str, int]] = {}
-        caps: dict[str, int] = {}
-        buffers = await self.repository.channel_buffers(tenant, request.channel, skus)
-        for sku in skus:
-            sellable[sku] = await self._sellable_by_location(tenant, sku)
-            caps[sku] = max(0, sum(sellable[sku].values()) - buffers[sku])
-        rule = await self.repository.sourcing_rule(tenant)
-        plan = route_order(
+        plan = await self._route(
+            tenant,
             [RoutedLine(line.line_id, line.sku, line.quantity) for line in request.lines],
-            sellable=sellable,
-            channel_caps=caps,
+            channel=request.channel,
             locations=locations,
-            policy=SourcingPolicy(ship_from_store=rule.ship_from_store) if rule else SourcingPolicy(),
             country=request.ship_to_country,
             region=request.ship_to_region,
         )
@@ -117,6 +110,91 @@ class ReservationService:
         await self.session.flush()
         await self._announce(tenant, {a.sku for a in plan.allocations}, cause="reserved", order_id=request.order_id)
         return await self.show(tenant, request.order_id)
+
+    async def fill_backorders(
+        self, tenant: str, order_id: str, request: BackorderFill, locations: Sequence[LocationProfile]
+    ) -> OrderReservation:
+        """Hold what has come into stock for the order's open backorders, routed like a reservation; what is still
+        missing stays backordered. Repeating it holds nothing twice (the backorders shrink as they are held)."""
+        first_look = await self.repository.backorders_of(tenant, order_id)
+        skus = sorted({b.sku for b in first_look if b.status == "open"})
+        if not skus:
+            return await self.show(tenant, order_id)
+        await self.repository.lock_positions(tenant, skus)
+        backorders = [b for b in await self.repository.backorders_of(tenant, order_id) if b.status == "open"]
+        plan = await self._route(
+            tenant,
+            [RoutedLine(b.line_id, b.sku, b.quantity) for b in backorders],
+            channel=request.channel,
+            locations=locations,
+            country=request.ship_to_country,
+            region=request.ship_to_region,
+        )
+        holds = {(r.line_id, r.location_id): r for r in await self.repository.reservations_of(tenant, order_id)}
+        now = datetime.now(UTC)
+        filled: dict[str, int] = {}
+        for allocation in plan.allocations:
+            hold = holds.get((allocation.line_id, allocation.location_id))
+            if hold is not None and hold.status != "open":
+                continue  # that hold already went to the warehouse: these units wait for the next routing
+            if hold is None:
+                hold = Reservation(
+                    tenant=tenant,
+                    order_id=order_id,
+                    line_id=allocation.line_id,
+                    channel=request.channel,
+                    sku=allocation.sku,
+                    location_id=allocation.location_id,
+                    quantity=0,
+                    shipped=0,
+                    status="open",
+                    created_at=now,
+                )
+                holds[(allocation.line_id, allocation.location_id)] = hold
+                self.repository.add(hold)
+            hold.quantity += allocation.quantity
+            hold.updated_at = now
+            filled[allocation.line_id] = filled.get(allocation.line_id, 0) + allocation.quantity
+        for backorder in backorders:
+            if units := filled.get(backorder.line_id, 0):
+                backorder.quantity -= units
+                if backorder.quantity == 0:
+                    backorder.quantity, backorder.status = units, "filled"
+        await self.session.flush()
+        if filled:
+            held_skus = {a.sku for a in plan.allocations if a.line_id in filled}
+            await self._announce(tenant, held_skus, cause="reserved", order_id=order_id)
+        return await self.show(tenant, order_id)
+
+    async def _route(
+        self,
+        tenant: str,
+        lines: list[RoutedLine],
+        *,
+        channel: str,
+        locations: Sequence[LocationProfile],
+        country: str,
+        region: str | None,
+    ) -> RoutingPlan:
+        """Where ``lines`` can be held now: what each location can sell, less the channel's buffers, by the
+        tenant's sourcing rule and the ship-to (positions must already be locked)."""
+        skus = sorted({line.sku for line in lines})
+        sellable: dict[str, dict[str, int]] = {}
+        caps: dict[str, int] = {}
+        buffers = await self.repository.channel_buffers(tenant, channel, skus)
+        for sku in skus:
+            sellable[sku] = await self._sellable_by_location(tenant, sku)
+            caps[sku] = max(0, sum(sellable[sku].values()) - buffers[sku])
+        rule = await self.repository.sourcing_rule(tenant)
+        return route_order(
+            lines,
+            sellable=sellable,
+            channel_caps=caps,
+            locations=locations,
+            policy=SourcingPolicy(ship_from_store=rule.ship_from_store) if rule else SourcingPolicy(),
+            country=country,
+            region=region,
+        )
 
     async def show(self, tenant: str, order_id: str) -> OrderReservation:
         reservations = await self.repository.reservations_of(tenant, order_id)

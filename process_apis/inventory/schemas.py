@@ -78,7 +78,16 @@ class BackorderedUnits(msgspec.Struct, kw_only=True):
     line_id: str
     sku: str
     quantity: int
-    status: Literal["open", "cancelled"]
+    """Units still missing (``open``), or the last units missing before the backorder was ``filled``."""
+    status: Literal["open", "filled", "cancelled"]
+
+
+class BackorderFill(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Hold what has come into stock for an order's open backorders, routed as its reservation was."""
+
+    ship_to_country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+    ship_to_region: Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{1,3}$")] | None = None
+    channel: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] = "shopify"
 
 
 ReservationStatus = Literal["reserved", "partially_reserved", "backordered", "closed"]

@@ -136,6 +136,42 @@ async def test_a_line_splits_over_locations_and_the_rest_is_backordered(inventor
     assert [(b["line_id"], b["quantity"]) for b in body["backorders"]] == [("1", 5)]
 
 
+async def test_backorders_are_held_as_stock_comes_in_and_never_twice(
+    inventory: httpx.AsyncClient, product: EmbeddedProduct
+) -> None:
+    assert (await reserve(inventory, order("late-order", 55))).json()["status"] == "partially_reserved"
+    fill = "/inventory/v1/reservations/late-order/backorders/fill"
+    ship_to = {"ship_to_country": "US", "ship_to_region": "NY"}
+
+    nothing_yet = await inventory.post(fill, json=ship_to)
+    assert nothing_yet.status_code == 200, nothing_yet.text
+    assert [(b["quantity"], b["status"]) for b in nothing_yet.json()["backorders"]] == [(5, "open")]
+
+    async with await _client(product, "wms") as wms:
+        count = {"on_hand": 23, "reason": "cycle_count"}  # three units arrive at DC-B
+        assert (await wms.put(f"/wms/v1/inventory-positions/DC-B/{SKU}", json=count)).status_code == 200
+        await eventually(lambda: available(inventory), lambda units: units == 3)
+        partly = (await inventory.post(fill, json=ship_to)).json()
+        assert partly["status"] == "partially_reserved"
+        assert [(b["quantity"], b["status"]) for b in partly["backorders"]] == [(2, "open")]
+        assert {(r["location_id"], r["quantity"]) for r in partly["reservations"]} == {("DC-A", 30), ("DC-B", 23)}
+        assert await available(inventory) == 0
+
+        count = {"on_hand": 40, "reason": "cycle_count"}  # ten more at DC-A: the last two are held, once
+        assert (await wms.put(f"/wms/v1/inventory-positions/DC-A/{SKU}", json=count)).status_code == 200
+        await eventually(lambda: available(inventory), lambda units: units == 10)
+        done = (await inventory.post(fill, json=ship_to)).json()
+        again = (await inventory.post(fill, json=ship_to)).json()
+
+    assert done["status"] == "reserved"
+    assert [(b["quantity"], b["status"]) for b in done["backorders"]] == [(2, "filled")]
+    assert sum(r["quantity"] for r in done["reservations"]) == 55
+    assert again == done, "a repeated fill holds nothing more"
+    assert await available(inventory) == 8
+    unknown = await inventory.post("/inventory/v1/reservations/no-such-order/backorders/fill", json=ship_to)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_reservation")
+
+
 async def test_released_holds_count_once_before_and_after_the_wms_reports_its_commitment(
     inventory: httpx.AsyncClient, product: EmbeddedProduct
 ) -> None:

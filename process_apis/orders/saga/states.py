@@ -72,8 +72,11 @@ OWNER: dict[OrderState, str] = {
 }
 """The system whose answer moves an order into each state (recorded on the timeline)."""
 
-ACTIONABLE: frozenset[OrderState] = frozenset({"received", "validated", "tax_calculated", "accepted", "reserved"})
-"""States the worker advances by calling a system; the others wait for an event or a person."""
+ACTIONABLE: frozenset[OrderState] = frozenset(
+    {"received", "validated", "tax_calculated", "accepted", "backordered", "reserved"}
+)
+"""States the worker advances by calling a system; the others wait for an event or a person. A ``backordered``
+order is tried again every ``backorder_recheck_interval`` until all its units are held."""
 
 TERMINAL: frozenset[OrderState] = frozenset({"invoiced", "cancelled"})
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from canonical import SalesOrder
 from process_apis.orders.saga.states import OrderState
-from process_apis.orders.saga.systems import OrderSystems
+from process_apis.orders.saga.systems import OrderSystems, Reservation
 
-__all__ = ["STEPS", "Outcome", "StepInput"]
+__all__ = ["STEPS", "Outcome", "StepInput", "StillBackordered"]
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,40 @@ async def book(step: StepInput, systems: OrderSystems) -> Outcome:
 
 async def reserve(step: StepInput, systems: OrderSystems) -> Outcome:
     reservation = await systems.reserve(step.tenant, step.order, key=f"reserve:{step.order_id}")
+    return _held(
+        reservation,
+        to="backordered" if any(reservation.backordered.values()) else "reserved",
+        step="reserve",
+    )
+
+
+class StillBackordered(Exception):
+    """Stock for the order's backorders has not (all) come in; ``partial`` is what it holds and lacks now."""
+
+    def __init__(self, partial: Outcome) -> None:
+        super().__init__(f"still backordered: {partial.backordered}")
+        self.partial = partial
+
+
+async def fill_backorders(step: StepInput, systems: OrderSystems) -> Outcome:
+    """Ship complete: a backordered order keeps its holds and waits until every unit is held, then is released
+    whole (one release per location). No key: a fill holds only what is still missing, so a re-run is harmless."""
+    reservation = await systems.fill_backorders(step.tenant, step.order)
+    held = _held(reservation, to="reserved", step="fill_backorders")
+    if any(reservation.backordered.values()):
+        raise StillBackordered(held)
+    return held
+
+
+def _held(reservation: Reservation, *, to: OrderState, step: str) -> Outcome:
     reserved: dict[str, int] = {}
     for lines in reservation.held.values():
         for line_id, _sku, units in lines:
             reserved[line_id] = reserved.get(line_id, 0) + units
     return Outcome(
-        to="backordered" if any(reservation.backordered.values()) else "reserved",
+        to=to,
         system="inventory",
-        step="reserve",
+        step=step,
         reserved=reserved,
         backordered=dict(reservation.backordered),
         held=reservation.held,
@@ -102,6 +128,7 @@ STEPS: dict[OrderState, Step] = {
     "validated": calculate_tax,
     "tax_calculated": book,
     "accepted": reserve,
+    "backordered": fill_backorders,
     "reserved": release,
 }
 """The step that moves an order out of each actionable state."""

@@ -49,6 +49,9 @@ class OrderSystems(Protocol):
 
     async def reserve(self, tenant: str, order: SalesOrder, *, key: str) -> Reservation: ...
 
+    async def fill_backorders(self, tenant: str, order: SalesOrder) -> Reservation:
+        """Hold what has come into stock for the order's backorders; the answer is all it holds and still lacks."""
+
     async def release(
         self, tenant: str, order: SalesOrder, location_id: str, lines: list[tuple[str, str, int]], *, key: str
     ) -> Release:

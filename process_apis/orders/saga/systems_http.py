@@ -127,14 +127,9 @@ class HttpOrderSystems(SystemCalls):
         return reference
 
     async def reserve(self, tenant: str, order: SalesOrder, *, key: str) -> Reservation:
-        address = order.shipping_address
-        if address is None:
-            raise BusinessFailure("inventory", "address_invalid", [{"code": "missing_shipping_address"}])
         request = {
             "order_id": order.order_id,
-            "channel": order.channel,
-            "ship_to_country": address.country_code,
-            "ship_to_region": address.region_code.split("-", 1)[-1] if address.region_code else None,
+            **_ship_to(order),
             "lines": [
                 {"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity}
                 for line in order.lines
@@ -148,13 +143,14 @@ class HttpOrderSystems(SystemCalls):
             )
         if not response.is_success:
             raise self.refused("inventory", response)
-        reservation = decode(response, _OrderReservation)
-        held: dict[str, list[tuple[str, str, int]]] = {}
-        for hold in reservation.reservations:
-            if hold.status == "open" and hold.quantity > 0:
-                held.setdefault(hold.location_id, []).append((hold.line_id, hold.sku, hold.quantity))
-        backordered = {b.line_id: b.quantity for b in reservation.backorders if b.status == "open"}
-        return Reservation(held=held, backordered=backordered)
+        return _reservation(decode(response, _OrderReservation))
+
+    async def fill_backorders(self, tenant: str, order: SalesOrder) -> Reservation:
+        path = resource_path("/inventory/v1/reservations/{}/backorders/fill", order.order_id)
+        response = await self.call("inventory", "POST", path, tenant, json=_ship_to(order))
+        if not response.is_success:
+            raise self.refused("inventory", response)
+        return _reservation(decode(response, _OrderReservation))
 
     async def release(
         self, tenant: str, order: SalesOrder, location_id: str, lines: list[tuple[str, str, int]], *, key: str
@@ -308,3 +304,24 @@ def _erp_refusal(reasons: list[dict[str, Any]]) -> BusinessFailure:
 
 def _builtins(value: Any) -> Any:
     return msgspec.to_builtins(value)
+
+
+def _ship_to(order: SalesOrder) -> dict[str, Any]:
+    """Where the order goes, as the inventory process routes by it."""
+    address = order.shipping_address
+    if address is None:
+        raise BusinessFailure("inventory", "address_invalid", [{"code": "missing_shipping_address"}])
+    return {
+        "channel": order.channel,
+        "ship_to_country": address.country_code,
+        "ship_to_region": address.region_code.split("-", 1)[-1] if address.region_code else None,
+    }
+
+
+def _reservation(answer: _OrderReservation) -> Reservation:
+    held: dict[str, list[tuple[str, str, int]]] = {}
+    for hold in answer.reservations:
+        if hold.status == "open" and hold.quantity > 0:
+            held.setdefault(hold.location_id, []).append((hold.line_id, hold.sku, hold.quantity))
+    backordered = {b.line_id: b.quantity for b in answer.backorders if b.status == "open"}
+    return Reservation(held=held, backordered=backordered)

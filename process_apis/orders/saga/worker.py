@@ -34,7 +34,7 @@ from process_apis.orders.saga.metrics import (
 )
 from process_apis.orders.saga.shipping import SHIPPABLE, apply_shipment
 from process_apis.orders.saga.states import ACTIONABLE, OrderState, check_transition
-from process_apis.orders.saga.steps import STEPS, Outcome, StepInput
+from process_apis.orders.saga.steps import STEPS, Outcome, StepInput, StillBackordered
 from process_apis.orders.saga.systems import BusinessFailure, OrderSystems, SystemUnavailable
 from process_apis.orders.saga.systems_http import HttpOrderSystems
 from process_apis.orders.worklist import Worklist
@@ -57,12 +57,14 @@ class SagaWorker:
         retry: RetryPolicy | None = None,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 16,
+        backorder_recheck: timedelta = timedelta(seconds=30),
     ) -> None:
         self.database = database
         self.systems = systems
         self.retry = retry or RetryPolicy()
         self.lease = lease
         self.batch = batch
+        self.backorder_recheck = backorder_recheck
 
     async def run(self, shutdown: Shutdown | None = None, *, poll_interval: float = 0.2) -> None:
         """Advance due orders until asked to stop (the steps in hand are finished first) or cancelled."""
@@ -257,6 +259,8 @@ class SagaWorker:
         step = STEPS[state]
         try:
             outcome = await step(step_input, self.systems)
+        except StillBackordered as waiting:
+            await self._record_wait(pk, version, waiting.partial)
         except BusinessFailure as failure:
             await self._record_failure(pk, version, step.__name__, failure)
         except (SystemUnavailable, httpx.TransportError) as error:
@@ -326,6 +330,22 @@ class SagaWorker:
                     if line.reserved > 0:
                         line.state = "released"
             _move(record, outcome.to)
+
+    async def _record_wait(self, pk: int, version: int, partial: Outcome) -> None:
+        """Still backordered: the lines show what is held now, and the order tries again later. Nothing goes on
+        the timeline (a wait is not a step) and no attempt is counted (waiting for stock is not a failure)."""
+        async with self.database.transaction() as session:
+            record = await session.get(OrderRecord, pk, with_for_update=True)
+            assert record is not None
+            if record.version != version:
+                return
+            if partial.held is not None:
+                record.unreleased = {
+                    location: [list(line) for line in lines] for location, lines in partial.held.items()
+                }
+            await _update_lines(session, record, partial)
+            record.lease_until = None
+            record.next_attempt_at = datetime.now(UTC) + self.backorder_recheck
 
     async def _record_failure(self, pk: int, version: int, step: str, failure: BusinessFailure) -> None:
         async with self.database.transaction() as session:
@@ -450,8 +470,13 @@ def _timeline(
 @contextlib.asynccontextmanager
 async def saga_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Run the saga worker beside the order process's API, on its database and service clients."""
-    retry = RetryPolicy.from_settings(app.state.settings)
-    worker = SagaWorker(app.state.database, HttpOrderSystems(app.state.clients), retry=retry)
+    settings = app.state.settings
+    worker = SagaWorker(
+        app.state.database,
+        HttpOrderSystems(app.state.clients),
+        retry=RetryPolicy.from_settings(settings),
+        backorder_recheck=timedelta(seconds=settings.backorder_recheck_interval),
+    )
     shutdown = Shutdown()
     task = asyncio.create_task(worker.run(shutdown), name="orders-saga-worker")
     try:
