@@ -108,11 +108,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Tries of a saga step whose system is unavailable before the order (or return) waits on the worklist for a
     person. With the backoff capped at ``saga_max_retry_delay``, the default rides out an outage of about half an
     hour (an hour at most) on its own: orders queue and complete when the system is back."""
+    saga_max_retry_delay: PositiveFloat = 300.0
+    """Longest wait, in seconds, between two tries of a saga step (exponential backoff with full jitter)."""
     backorder_recheck_interval: PositiveFloat = 30.0
     """Seconds between a backordered order's tries to hold what it still lacks: stock that comes in is held for
     it within this, and the order is released once every unit is held."""
-    saga_max_retry_delay: PositiveFloat = 300.0
-    """Longest wait, in seconds, between two tries of a saga step (exponential backoff with full jitter)."""
+    shipment_confirmation_deadline: PositiveFloat = 172_800.0
+    """Seconds a location has to confirm a release with a shipment before it goes on the worklist
+    (``shipment_confirmation_timeout``); default 48 hours."""
     demo_webhook_secret: str = "demo-webhook-secret"
     """The app secret the demo shop ``demo.myshopify.com`` signs its webhooks with (seeded once)."""
     seed_demo: bool = False

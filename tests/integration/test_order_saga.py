@@ -430,3 +430,46 @@ async def test_a_cancellation_after_shipping_lands_on_the_worklist(database: Dat
     async with database.reading() as session:
         item = (await session.scalars(select(BusinessException))).one()
     assert (item.kind, item.order_id) == ("cancel_after_shipment", "shopify-450789469")
+
+
+async def test_a_release_nobody_confirms_in_time_lands_on_the_worklist_once_and_its_shipment_resolves_it(
+    database: Database,
+) -> None:
+    systems = RecordingSystems()
+    await receive(database, sales_order(quantity=3))
+    worker = SagaWorker(database, systems, retry=NO_WAIT, confirmation_deadline=timedelta(milliseconds=200))
+    await run_until_idle(worker)
+    assert (await order_view(database)).state == "released"
+
+    await asyncio.sleep(0.3)
+    assert await worker.watch_confirmations() == 1
+    assert await worker.watch_confirmations() == 0, "a second look at the same release counts nothing more"
+
+    async with database.reading() as session:
+        items = (await session.scalars(select(BusinessException))).all()
+    assert [(i.kind, i.system, i.order_id, i.attempts, i.status) for i in items] == [
+        ("shipment_confirmation_timeout", "wms", "shopify-450789469", 1, "open")
+    ]
+    assert "DC-EAST has not confirmed fulfillment request FR-1" in items[0].reason
+    assert ("confirm_shipment", "exception", "released") in await timeline(database)
+
+    assert await confirm(database, shipment("S1", 1))
+    await run_until_idle(worker)
+    async with database.reading() as session:
+        [item] = (await session.scalars(select(BusinessException))).all()
+    assert (item.status, item.resolution) == ("resolved", "DC-EAST confirmed shipment S1")
+
+
+async def test_a_release_confirmed_in_time_raises_nothing(database: Database) -> None:
+    systems = RecordingSystems()
+    await receive(database, sales_order(quantity=3))
+    worker = SagaWorker(database, systems, retry=NO_WAIT, confirmation_deadline=timedelta(milliseconds=200))
+    await run_until_idle(worker)
+    assert await confirm(database, shipment("S1", 1))
+    await run_until_idle(worker)
+
+    await asyncio.sleep(0.3)
+    assert await worker.watch_confirmations() == 0
+
+    async with database.reading() as session:
+        assert (await session.scalars(select(BusinessException))).all() == []

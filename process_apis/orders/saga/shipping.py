@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from canonical import ShipmentNotice
 from process_apis.orders.models import OrderLineRecord, OrderRecord, OrderShipment, OrderStep
+from process_apis.orders.saga.confirmations import settle_confirmation_timeout
 from process_apis.orders.saga.metrics import SHIPMENT_TURNAROUND, observe_between
 from process_apis.orders.saga.states import OrderState, check_transition
 from service_kit.telemetry import current_trace_id
@@ -71,6 +72,7 @@ async def apply_shipment(
             line.state = "shipped" if line.shipped >= line.quantity else "partially_shipped"
     shipment.status, shipment.results, shipment.lease_until, shipment.next_attempt_at = "done", results, None, None
     observe_between(SHIPMENT_TURNAROUND, order.released_at, shipment.received_at)
+    await settle_confirmation_timeout(session, order, notice.location_id, shipment.shipment_id)
     everything_shipped = all(line.shipped >= line.quantity for line in lines.values())
     transitions: list[tuple[OrderState, OrderState]] = []
     target: OrderState = "shipped" if everything_shipped else "partially_shipped"

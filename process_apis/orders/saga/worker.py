@@ -25,6 +25,7 @@ from sqlalchemy import and_, or_, select, update
 
 from canonical import SalesOrder, ShipmentNotice
 from process_apis.orders.models import OrderLineRecord, OrderRecord, OrderShipment, OrderStep
+from process_apis.orders.saga.confirmations import flag_unconfirmed_releases
 from process_apis.orders.saga.metrics import (
     ORDER_ACCEPTANCE,
     RELEASE_LATENCY,
@@ -58,6 +59,7 @@ class SagaWorker:
         lease: timedelta = timedelta(seconds=60),
         batch: int = 16,
         backorder_recheck: timedelta = timedelta(seconds=30),
+        confirmation_deadline: timedelta = timedelta(hours=48),
     ) -> None:
         self.database = database
         self.systems = systems
@@ -65,6 +67,8 @@ class SagaWorker:
         self.lease = lease
         self.batch = batch
         self.backorder_recheck = backorder_recheck
+        self.confirmation_deadline = confirmation_deadline
+        self._confirmations_checked_at: float | None = None
 
     async def run(self, shutdown: Shutdown | None = None, *, poll_interval: float = 0.2) -> None:
         """Advance due orders until asked to stop (the steps in hand are finished first) or cancelled."""
@@ -85,6 +89,7 @@ class SagaWorker:
     async def run_due(self) -> int:
         """Claim up to ``batch`` due orders and shipments and run one step of each, concurrently; returns how
         many ran."""
+        await self._watch_confirmations_now_and_then()
         claimed = await self._claim()
         shipments = await self._claim_shipments()
         outcomes = await asyncio.gather(
@@ -98,6 +103,20 @@ class SagaWorker:
             if isinstance(outcome, Exception):
                 logger.error("saga step failed unexpectedly", exc_info=outcome)
         return len(claimed) + len(shipments)
+
+    async def watch_confirmations(self) -> int:
+        """Flag the releases nobody confirmed within the deadline (see ``confirmations``); returns how many."""
+        async with self.database.transaction() as session:
+            return await flag_unconfirmed_releases(session, self.confirmation_deadline)
+
+    async def _watch_confirmations_now_and_then(self) -> None:
+        """Every minute (or half the deadline, if shorter), not on every poll."""
+        every = min(60.0, self.confirmation_deadline.total_seconds() / 2)
+        now = asyncio.get_running_loop().time()
+        if self._confirmations_checked_at is not None and now - self._confirmations_checked_at < every:
+            return
+        self._confirmations_checked_at = now
+        await self.watch_confirmations()
 
     async def _claim(self) -> list[tuple[int, int]]:
         now = datetime.now(UTC)
@@ -476,6 +495,7 @@ async def saga_lifespan(app: Litestar) -> AsyncIterator[None]:
         HttpOrderSystems(app.state.clients),
         retry=RetryPolicy.from_settings(settings),
         backorder_recheck=timedelta(seconds=settings.backorder_recheck_interval),
+        confirmation_deadline=timedelta(seconds=settings.shipment_confirmation_deadline),
     )
     shutdown = Shutdown()
     task = asyncio.create_task(worker.run(shutdown), name="orders-saga-worker")
