@@ -65,6 +65,17 @@ def redis_available() -> None:
         pytest.fail(f"Redis at {REDIS_URL} is unreachable ({error}); start it: {_START_REDIS}")
 
 
+async def delete_redis_keys(prefix: str) -> None:
+    """Remove every key a test wrote under its own prefix."""
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+
+
 async def create_postgres_database() -> str:
     name = f"omnigate_test_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(_asyncpg_dsn())
@@ -154,11 +165,7 @@ async def bus(request: pytest.FixtureRequest) -> AsyncIterator[EventBus]:
     try:
         yield RedisEventBus(redis, prefix=prefix)
     finally:
-        cleanup = Redis.from_url(REDIS_URL)
-        keys = [key async for key in cleanup.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await cleanup.delete(*keys)
-        await cleanup.aclose()
+        await delete_redis_keys(prefix)
         await redis.aclose()
 
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
-from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_database
+from tests.conftest import REDIS_URL, create_postgres_database, delete_redis_keys, drop_postgres_database
 from tests.conftest import sqlalchemy_postgres_url as postgres_url
 from tests.e2e.test_distributed import OMNIGATE, ROOT, free_port
 from tests.helpers import eventually
@@ -105,11 +104,7 @@ async def two_gateways(
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        redis = Redis.from_url(REDIS_URL)
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
+        await delete_redis_keys(prefix)
         await drop_postgres_database(database)
 
 

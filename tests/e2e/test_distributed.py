@@ -16,11 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from omnigate.demo import seed_demo
 from omnigate.runtime import EmbeddedProduct
-from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_database, fast_settings
+from tests.conftest import REDIS_URL, create_postgres_database, delete_redis_keys, drop_postgres_database, fast_settings
 from tests.conftest import sqlalchemy_postgres_url as postgres_url
 from tests.helpers import eventually, fetch_token, onboard, running_in_own_task
 
@@ -104,11 +103,7 @@ async def cluster(
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        redis = Redis.from_url(REDIS_URL)
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
+        await delete_redis_keys(prefix)
         for database in databases.values():
             await drop_postgres_database(database)
 

@@ -17,14 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from gateway.oauth.scopes import SCOPES
 from omnigate import migrations
 from omnigate.catalog import SERVICES
 from omnigate.demo import seed_demo
 from omnigate.runtime import EmbeddedProduct
-from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_database, fast_settings
+from tests.conftest import REDIS_URL, create_postgres_database, delete_redis_keys, drop_postgres_database, fast_settings
 from tests.conftest import sqlalchemy_postgres_url as postgres_url
 from tests.e2e.test_distributed import OMNIGATE, ROOT, free_port
 from tests.helpers import eventually, fetch_token, onboard, running_in_own_task
@@ -118,11 +117,7 @@ async def world(
                 yield gateway, erp
     finally:
         erp.stop()
-        redis = Redis.from_url(REDIS_URL)
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
+        await delete_redis_keys(prefix)
         await drop_postgres_database(database)
 
 

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from process_apis.orders.models import OrderRecord, OrderShipment, OrderStep
+from process_apis.orders.models import OrderRecord, OrderShipment
 from process_apis.orders.repository import ExceptionRepository
 from process_apis.orders.saga.metrics import SAGA_EXCEPTIONS
+from process_apis.orders.saga.timeline import record_step
 from process_apis.orders.worklist import Worklist
-from service_kit.telemetry import current_trace_id
 
 __all__ = ["CONFIRMATION_TIMEOUT", "flag_unconfirmed_releases", "settle_confirmation_timeout"]
 
@@ -66,20 +66,8 @@ async def flag_unconfirmed_releases(session: AsyncSession, deadline: timedelta, 
                     "released_at": order.released_at.isoformat() if order.released_at else None,
                 },
             )
-            session.add(
-                OrderStep(
-                    order_pk=order.id,
-                    at=now,
-                    step="confirm_shipment",
-                    system="wms",
-                    outcome="exception",
-                    from_state=order.state,
-                    to_state=order.state,
-                    attempt=1,
-                    trace_id=current_trace_id(),
-                    detail={"location_id": location_id, "fulfillment_request_id": request_id},
-                )
-            )
+            detail = {"location_id": location_id, "fulfillment_request_id": request_id}
+            record_step(session, order, "confirm_shipment", "wms", "exception", order.state, detail, at=now)
             SAGA_EXCEPTIONS.labels(CONFIRMATION_TIMEOUT).inc()
             flagged += 1
     await session.flush()

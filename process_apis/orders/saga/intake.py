@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from canonical import SalesOrder
-from process_apis.orders.models import OrderLineRecord, OrderRecord, OrderStep
+from process_apis.orders.models import OrderLineRecord, OrderRecord
 from process_apis.orders.saga.states import CANCELLABLE
+from process_apis.orders.saga.timeline import record_step
 from process_apis.orders.worklist import Worklist
-from service_kit.telemetry import current_trace_id
 
 __all__ = ["receive_order"]
 
@@ -103,20 +103,8 @@ async def receive_order(
 def _cancel(session: AsyncSession, record: OrderRecord, topic: str, cancelled_at: datetime, *, undo: bool) -> None:
     """Cancelled at once (no further step runs); the worker undoes holds and releases when ``undo``."""
     now = datetime.now(UTC)
-    session.add(
-        OrderStep(
-            order_pk=record.id,
-            at=now,
-            step=topic,
-            system=record.channel,
-            outcome="done",
-            from_state=record.state,
-            to_state="cancelled",
-            attempt=1,
-            trace_id=current_trace_id(),
-            detail={"cancelled_at": cancelled_at.isoformat(), "undo": undo},
-        )
-    )
+    detail = {"cancelled_at": cancelled_at.isoformat(), "undo": undo}
+    record_step(session, record, topic, record.channel, "done", "cancelled", detail, at=now)
     record.state, record.version, record.attempts, record.lease_until = "cancelled", record.version + 1, 0, None
     record.cancel_pending, record.next_attempt_at, record.updated_at = undo, now if undo else None, now
 
@@ -138,17 +126,4 @@ def _replace_lines(session: AsyncSession, record: OrderRecord, order: SalesOrder
 
 
 def _note(session: AsyncSession, record: OrderRecord, topic: str, outcome: str, detail: dict[str, object]) -> None:
-    session.add(
-        OrderStep(
-            order_pk=record.id,
-            at=datetime.now(UTC),
-            step=topic,
-            system=record.channel,
-            outcome=outcome,
-            from_state=record.state,
-            to_state=record.state,
-            attempt=1,
-            trace_id=current_trace_id(),
-            detail=detail,
-        )
-    )
+    record_step(session, record, topic, record.channel, outcome, record.state, detail)

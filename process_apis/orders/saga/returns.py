@@ -3,14 +3,12 @@ own state (a shipped order stays shipped; its returns are told alongside). Never
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from canonical.returns import ReturnView
-from process_apis.orders.models import OrderRecord, OrderStep
-from service_kit.telemetry import current_trace_id
+from process_apis.orders.models import OrderRecord
+from process_apis.orders.saga.timeline import record_step
 
 __all__ = ["record_return_news"]
 
@@ -26,17 +24,4 @@ async def record_return_news(session: AsyncSession, tenant: str, news: ReturnVie
     detail: dict[str, object] = {"return_id": news.return_id, "return_status": news.status, "source": news.source}
     if news.refund is not None:
         detail["refund_total"] = str(news.refund.total.amount)
-    session.add(
-        OrderStep(
-            order_pk=order.id,
-            at=datetime.now(UTC),
-            step=f"return_{news.status}",
-            system="returns",
-            outcome="done",
-            from_state=order.state,
-            to_state=order.state,
-            attempt=1,
-            trace_id=current_trace_id(),
-            detail=detail,
-        )
-    )
+    record_step(session, order, f"return_{news.status}", "returns", "done", order.state, detail)

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from canonical import ShipmentNotice
-from process_apis.orders.models import OrderLineRecord, OrderRecord, OrderShipment, OrderStep
+from process_apis.orders.models import OrderLineRecord, OrderRecord, OrderShipment
 from process_apis.orders.saga.confirmations import settle_confirmation_timeout
 from process_apis.orders.saga.metrics import SHIPMENT_TURNAROUND, observe_between
 from process_apis.orders.saga.states import OrderState, check_transition
-from service_kit.telemetry import current_trace_id
+from process_apis.orders.saga.timeline import record_step
 
 __all__ = ["SHIPPABLE", "apply_shipment", "record_shipment"]
 
@@ -90,19 +90,7 @@ def _move(
     current: OrderState = order.state  # type: ignore[assignment]
     check_transition(current, target)
     now = datetime.now(UTC)
-    session.add(
-        OrderStep(
-            order_pk=order.id,
-            at=now,
-            step="invoice" if target == "invoiced" else "ship",
-            system="erp" if target == "invoiced" else "wms",
-            outcome="done",
-            from_state=current,
-            to_state=target,
-            attempt=1,
-            trace_id=current_trace_id(),
-            detail={"shipment_id": shipment_id, **results},
-        )
-    )
+    step, system = ("invoice", "erp") if target == "invoiced" else ("ship", "wms")
+    record_step(session, order, step, system, "done", target, {"shipment_id": shipment_id, **results}, at=now)
     order.state, order.version, order.updated_at = target, order.version + 1, now
     return current, target

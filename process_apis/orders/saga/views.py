@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from canonical import SalesOrder, ShipmentNotice, ShipmentView
 from process_apis.orders.models import OrderLineRecord, OrderRecord, OrderShipment, OrderStep
 from process_apis.orders.saga.states import ACTIONABLE
+from process_apis.orders.saga.timeline import record_step
 from process_apis.orders.schemas import OrderLineView, OrderTimeline, OrderView, TimelineEntry
 from service_kit.problems import Conflict, NotFound
-from service_kit.telemetry import current_trace_id
 
 __all__ = ["NothingToRetry", "OrderBook", "UnknownOrder"]
 
@@ -98,20 +98,7 @@ class OrderBook:
             )
         record.attempts, record.next_attempt_at, record.lease_until = 0, now, None
         record.hold_reason, record.last_error, record.updated_at = None, None, now
-        self.session.add(
-            OrderStep(
-                order_pk=record.id,
-                at=now,
-                step="retry",
-                system="orders",
-                outcome="done",
-                from_state=from_state,
-                to_state=record.state,
-                attempt=1,
-                trace_id=current_trace_id(),
-                detail={},
-            )
-        )
+        record_step(self.session, record, "retry", "orders", "done", record.state, {}, from_state=from_state, at=now)
         await self.session.flush()
         return await self._view(record)
 

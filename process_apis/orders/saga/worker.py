@@ -38,11 +38,12 @@ from process_apis.orders.saga.states import ACTIONABLE, OrderState, check_transi
 from process_apis.orders.saga.steps import STEPS, Outcome, StepInput, StillBackordered
 from process_apis.orders.saga.systems import BusinessFailure, OrderSystems, SystemUnavailable
 from process_apis.orders.saga.systems_http import HttpOrderSystems
+from process_apis.orders.saga.timeline import record_step
 from process_apis.orders.worklist import Worklist
 from service_kit.database import Database
 from service_kit.events.cancellation import SHUTDOWN_GRACE, Shutdown, stop_gracefully, stopping
 from service_kit.http.system_calls import RetryPolicy
-from service_kit.telemetry import continued_trace, current_trace_id
+from service_kit.telemetry import continued_trace
 
 __all__ = ["RetryPolicy", "SagaWorker", "saga_lifespan"]
 
@@ -470,20 +471,7 @@ async def _update_lines(session: Any, record: OrderRecord, outcome: Outcome) -> 
 def _timeline(
     session: Any, record: OrderRecord, step: str, system: str, outcome: str, to_state: str, detail: dict[str, Any]
 ) -> None:
-    session.add(
-        OrderStep(
-            order_pk=record.id,
-            at=datetime.now(UTC),
-            step=step,
-            system=system,
-            outcome=outcome,
-            from_state=record.state,
-            to_state=to_state,
-            attempt=record.attempts + 1,
-            trace_id=current_trace_id(),
-            detail=detail,
-        )
-    )
+    record_step(session, record, step, system, outcome, to_state, detail, attempt=record.attempts + 1)
 
 
 @contextlib.asynccontextmanager

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from omnigate import migrations
 from omnigate.runtime import EmbeddedProduct
 from service_kit.settings import Settings
-from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_database, fast_settings
+from tests.conftest import REDIS_URL, create_postgres_database, delete_redis_keys, drop_postgres_database, fast_settings
 from tests.conftest import sqlalchemy_postgres_url as postgres_url
 
 
@@ -37,11 +36,7 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     try:
         yield result
     finally:
-        redis = Redis.from_url(REDIS_URL)
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
+        await delete_redis_keys(prefix)
         await drop_postgres_database(database)
 
 
