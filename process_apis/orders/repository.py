@@ -20,6 +20,14 @@ class ExceptionRepository:
         )
         return (await self.session.scalars(query.execution_options(populate_existing=True))).first()
 
+    async def open_for_order(self, tenant: str, order_id: str) -> list[BusinessException]:
+        query = select(BusinessException).where(
+            BusinessException.tenant == tenant,
+            BusinessException.order_id == order_id,
+            BusinessException.status != "resolved",
+        )
+        return list((await self.session.scalars(query.order_by(BusinessException.id))).all())
+
     async def get(self, tenant: str, exception_id: int) -> BusinessException | None:
         query = select(BusinessException).where(
             BusinessException.tenant == tenant, BusinessException.id == exception_id

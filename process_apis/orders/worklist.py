@@ -93,6 +93,19 @@ class Worklist:
         await self.session.flush()
         return item
 
+    async def settle_step(self, tenant: str, order_id: str, step: str) -> int:
+        """The items a step's failures opened for the order are resolved once that step succeeds (after a retry,
+        a newer version of the order, or the system coming back): nobody has to close what fixed itself."""
+        settled = 0
+        for item in await self.items.open_for_order(tenant, order_id):
+            if item.snapshot.get("step") == step and item.dedupe_key.endswith(f":order:{order_id}"):
+                item.status, item.resolved_at = "resolved", datetime.now(UTC)
+                item.resolution = f"{step} succeeded"
+                settled += 1
+        if settled:
+            await self.session.flush()
+        return settled
+
     async def page(
         self, tenant: str, *, status: str | None, kind: str | None, order_id: str | None, cursor: str | None, limit: int
     ) -> ExceptionPage:

@@ -55,7 +55,7 @@ async def calculate_tax(step: StepInput, systems: OrderSystems) -> Outcome:
     return Outcome(to="tax_calculated", system="tax", step="calculate_tax", tax=tax)
 
 
-async def book(step: StepInput, systems: OrderSystems) -> Outcome:
+async def book_sales_order(step: StepInput, systems: OrderSystems) -> Outcome:
     reference = await systems.book(step.tenant, step.order, key=f"sales-order:{step.order_id}")
     return Outcome(
         to="accepted", system="erp", step="book_sales_order", erp_order_ref=reference, detail={"erp": reference}
@@ -126,7 +126,7 @@ async def release(step: StepInput, systems: OrderSystems) -> Outcome:
 STEPS: dict[OrderState, Step] = {
     "received": validate,
     "validated": calculate_tax,
-    "tax_calculated": book,
+    "tax_calculated": book_sales_order,
     "accepted": reserve,
     "backordered": fill_backorders,
     "reserved": release,

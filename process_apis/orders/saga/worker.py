@@ -338,6 +338,7 @@ class SagaWorker:
             if outcome.reserved is not None:
                 await _update_lines(session, record, outcome)
             _timeline(session, record, outcome.step, outcome.system, "done", outcome.to, outcome.detail)
+            await Worklist(session).settle_step(record.tenant, record.order_id, outcome.step)
             now = datetime.now(UTC)
             if outcome.to == "accepted":
                 record.accepted_at = now
