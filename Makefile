@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Test processes: most tests wait on I/O (databases, event polling), so three share two cores well.
-TEST_WORKERS ?= 3
+# Test processes: most tests wait on I/O (databases, event polling), so two share two cores well.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format migrate openapi clean
 

@@ -92,6 +92,7 @@ def test_every_published_api_version_is_fuzzed() -> None:
     assert {"admin.v1.json", "erp.v1.json", "storefront.v1.json", "storefront.v2.json"} <= set(CONTRACTS)
 
 
+@pytest.mark.timeout(900)  # schemathesis runs up to 600 s (its own timeout below); slow when the machine is busy
 @pytest.mark.parametrize("contract", CONTRACTS)
 def test_contract_holds_under_fuzzing(gateway: Gateway, contract: str, tmp_path: Path) -> None:
     token = gateway.token(f"fuzz {contract}")
