@@ -30,7 +30,9 @@ async def seeded_shop(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> h
 
 async def order_of(shop: httpx.AsyncClient, shopify_order_id: int) -> dict[str, Any]:
     """The order made from a Shopify order, as the service portal shows it (``state`` None until it exists)."""
-    found = (await shop.get("/portal/v1/orders", params={"source_id": str(shopify_order_id)})).json()
+    answer = await shop.get("/portal/v1/orders", params={"source_id": str(shopify_order_id)})
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
     return found[0] if found else {"state": None}
 
 
