@@ -65,10 +65,13 @@ class OrderLineView(msgspec.Struct, kw_only=True):
     line_id: str
     sku: str
     quantity: int
+    """Units to fulfil: what was ordered less what the channel cut after booking (``cancelled``)."""
     state: str
     reserved: int
     backordered: int
     shipped: int
+    cancelled: int = 0
+    """Units the channel cut after the order was booked, withdrawn from the warehouse and the holds."""
 
 
 class ShipmentView(msgspec.Struct, kw_only=True):

@@ -23,7 +23,7 @@ from process_apis.inventory.schemas import (
     SourcingPolicyBody,
 )
 from service_kit.dependencies import Clients, DbSession, Tenant
-from service_kit.idempotency import IDEMPOTENCY_KEY_HEADER, run_once
+from service_kit.idempotency import IDEMPOTENCY_KEY_HEADER, IdempotencyKeyHeader, run_once
 from service_kit.problems import problem_responses
 
 __all__ = ["ReservationController", "SourcingController"]
@@ -121,12 +121,34 @@ class ReservationController(Controller):
         locations = await location_profiles(clients, tenant)  # before the transaction: no lock held across it
         return await ReservationService(db_session).fill_backorders(tenant, order_id, data, locations)
 
-    @post("/{order_id:str}/cancel", status_code=200, responses=problem_responses(400, 404))
+    @post("/{order_id:str}/cancel", status_code=200, responses=problem_responses(400, 404, 409, 422))
     async def cancel(
-        self, db_session: DbSession, tenant: Tenant, order_id: OrderId, data: JSONBody[ReservationCancellation]
-    ) -> OrderReservation:
-        """Free the holds and backorders of some lines, or of the whole order (repeating it changes nothing)."""
-        return await ReservationService(db_session).cancel(tenant, order_id, data)
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        tenant: Tenant,
+        order_id: OrderId,
+        data: JSONBody[ReservationCancellation],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[OrderReservation]:
+        """Free the holds and backorders of some lines, some of their units, or the whole order. Cancelling
+        whole lines again changes nothing; cancelling units needs an ``Idempotency-Key`` to be safe to retry."""
+
+        async def cancel() -> OrderReservation:
+            return await ReservationService(db_session).cancel(tenant, order_id, data)
+
+        return cast(
+            Response[OrderReservation],
+            await run_once(
+                request,
+                db_session,
+                InventoryIdempotency,
+                tenant=tenant,
+                operation=cancel,
+                status_code=200,
+                required=False,
+            ),
+        )
 
 
 class SourcingController(Controller):

@@ -21,6 +21,7 @@ from process_apis.inventory.routing import LocationProfile, RoutedLine, RoutingP
 from process_apis.inventory.schemas import (
     BackorderedUnits,
     BackorderFill,
+    LineCancellation,
     OrderReservation,
     ReservationCancellation,
     ReservationRequest,
@@ -263,7 +264,8 @@ class ReservationService:
         return await self.show(tenant, order_id)
 
     async def cancel(self, tenant: str, order_id: str, cancellation: ReservationCancellation) -> OrderReservation:
-        """Free the holds and backorders of the named lines (all lines when none are named)."""
+        """Free the holds and backorders of the named lines (all lines when none are named), or only some of
+        their units; 409 ``hold_exceeded`` when a line holds fewer units than asked to cancel."""
         reservations = await self._locked(tenant, order_id)
         backorders = await self.repository.backorders_of(tenant, order_id)
         lines = {line.line_id for line in cancellation.lines}
@@ -273,16 +275,21 @@ class ReservationService:
                 f"order '{order_id}' has no reservation for line(s) {', '.join(unknown)}",
                 extra={"order_id": order_id, "line_ids": unknown},
             )
+        whole = {line.line_id for line in cancellation.lines if line.quantity is None}
         freed = set()
+        now = datetime.now(UTC)
         for reservation in reservations:
-            if (not lines or reservation.line_id in lines) and reservation.status != "closed":
+            if (not lines or reservation.line_id in whole) and reservation.status != "closed":
                 freed.add(reservation.sku)
                 reservation.quantity = 0
                 reservation.status = "closed"
-                reservation.updated_at = datetime.now(UTC)
+                reservation.updated_at = now
         for backorder in backorders:
-            if not lines or backorder.line_id in lines:
+            if (not lines or backorder.line_id in whole) and backorder.status == "open":
                 backorder.status = "cancelled"
+        for line in cancellation.lines:
+            if line.quantity is not None:
+                freed |= _take_units(line, reservations, backorders, now)
         await self.session.flush()
         await self._announce(tenant, freed, cause="cancelled", order_id=order_id)
         return await self.show(tenant, order_id)
@@ -328,3 +335,47 @@ class ReservationService:
                     payload=change,
                 ),
             )
+
+
+def _take_units(
+    line: LineCancellation, reservations: Sequence[Reservation], backorders: Sequence[Backorder], now: datetime
+) -> set[str]:
+    """Take ``line.quantity`` units off the line's open backorder, then off its holds; returns the SKUs whose
+    holds shrank. Refuses (and changes nothing) when the line has fewer units than that."""
+    assert line.quantity is not None
+    backorder = next((b for b in backorders if b.line_id == line.line_id and b.status == "open"), None)
+    holds = sorted(
+        (
+            r
+            for r in reservations
+            if r.line_id == line.line_id
+            and r.status != "closed"
+            and (line.location_id is None or r.location_id == line.location_id)
+        ),
+        key=lambda r: r.location_id,
+    )
+    waiting = backorder.quantity if backorder is not None and line.location_id is None else 0
+    held = sum(r.quantity for r in holds)
+    if line.quantity > waiting + held:
+        where = f" at '{line.location_id}'" if line.location_id else ""
+        raise HoldExceeded(
+            f"line '{line.line_id}' has {waiting + held} unit(s) held or backordered{where}, {line.quantity} to cancel",
+            extra={"line_id": line.line_id, "location_id": line.location_id, "held": held, "backordered": waiting},
+        )
+    remaining = line.quantity
+    if backorder is not None and waiting:
+        taken = min(remaining, waiting)
+        backorder.quantity -= taken
+        backorder.status = "cancelled" if backorder.quantity == 0 else backorder.status
+        remaining -= taken
+    freed: set[str] = set()
+    for hold in holds:
+        if remaining == 0:
+            break
+        taken = min(remaining, hold.quantity)
+        hold.quantity -= taken
+        hold.status = "closed" if hold.quantity == 0 else hold.status
+        hold.updated_at = now
+        freed.add(hold.sku)
+        remaining -= taken
+    return freed

@@ -122,7 +122,12 @@ class ShipmentConsumption(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tr
 
 
 class LineCancellation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Some or all of a line's units: without ``quantity`` the whole line. With one, the units come off the
+    line's backorder first and then off its holds (only the one at ``location_id`` when named)."""
+
     line_id: Identifier
+    quantity: Quantity | None = None
+    location_id: Identifier | None = None
 
 
 class ReservationCancellation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -14,6 +14,7 @@ from service_kit.events.outbox import OutboxMixin
 
 __all__ = [
     "BusinessException",
+    "LineCancellation",
     "OrderLineRecord",
     "OrderRecord",
     "OrderShipment",
@@ -106,6 +107,8 @@ class OrderRecord(OrdersBase):
     """Cancelled, and the holds and warehouse releases made for it not yet undone (the worker does that)."""
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    lines_cancel_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The channel cut lines after booking and the worker has not yet withdrawn them (see ``LineCancellation``)."""
 
 
 class OrderLineRecord(OrdersBase):
@@ -121,6 +124,9 @@ class OrderLineRecord(OrdersBase):
     reserved: Mapped[int] = mapped_column(Integer)
     backordered: Mapped[int] = mapped_column(Integer)
     shipped: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    """Units the channel cut after booking and the worker withdrew from the warehouse and the holds;
+    ``quantity`` is what is left to fulfil."""
 
 
 class OrderStep(OrdersBase):
@@ -166,3 +172,29 @@ class OrderShipment(OrdersBase):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LineCancellation(OrdersBase):
+    """Units the channel cut from an order's lines after it was booked, withdrawn by the worker between steps.
+
+    The plan (which units come off which backorder, hold and warehouse release) is saved before any system is
+    called, and every call is keyed by this row's id, so a re-run after a crash withdraws nothing twice.
+    """
+
+    __tablename__ = "orders_line_cancellation"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders_order.id", ondelete="CASCADE"), index=True)
+    units: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """line_id → units to withdraw, as the channel's update asked."""
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Fixed before the first call: ``{"reserved": bool, "cuts": [[line_id, location_id or None, units]]}``
+    (``None``: the units come off the backorder; ``reserved`` false: nothing was held yet, no call is made)."""
+    status: Mapped[str] = mapped_column(String(20))
+    """``pending``, ``done``, ``failed`` (a system refused; on the worklist) or ``superseded`` (the whole order
+    was cancelled meanwhile)."""
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """What was withdrawn and what a warehouse refused (already picked)."""
+    topic: Mapped[str] = mapped_column(String(40))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

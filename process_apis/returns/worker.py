@@ -298,7 +298,7 @@ class ReturnWorker:
             assert record is not None
             if record.version != version:
                 return
-            reason = "; ".join(str(r.get("message") or r.get("code")) for r in failure.reasons) or failure.kind
+            reason = failure.summary
             RETURNS_EXCEPTIONS.labels(failure.kind).inc()
             record.hold_reason, record.held_from = reason, record.state
             detail = {"kind": failure.kind, "reasons": failure.reasons}

@@ -46,6 +46,11 @@ class BusinessFailure(Exception):
         self.final = final
         """``True``: a retry cannot help until the request changes (reject); else it waits on hold."""
 
+    @property
+    def summary(self) -> str:
+        """The reasons as a person reads them on the worklist: their messages (else codes), or the kind."""
+        return "; ".join(str(r.get("message") or r.get("code")) for r in self.reasons) or self.kind
+
 
 @dataclass(frozen=True)
 class RetryPolicy:

@@ -4,7 +4,7 @@ confirmations the gateway forwards unchanged)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Body, FromQuery, JSONBody, PathParameter, QueryParameter
@@ -87,14 +87,24 @@ class FulfillmentRequestController(Controller):
     @post("/{request_id:str}/cancel", status_code=200, responses=problem_responses(400, 404, 409, 422))
     async def cancel(
         self,
+        request: Request[Any, Any, Any],
         db_session: DbSession,
         tenant: Tenant,
         request_id: RequestId,
+        idempotency_key: OptionalIdempotencyKey = None,
         data: Annotated[CancelRequest | None, Body(description="Omit (or no lines) to cancel everything open")] = None,
-    ) -> FulfillmentRequest:
+    ) -> Response[FulfillmentRequest]:
         """Cancel the whole request or some lines, only before pick (409 ``already_picked`` after); releases
-        the committed units."""
-        return await FulfillmentService(db_session).cancel(tenant, request_id, data or CancelRequest())
+        the committed units. Cancelling everything again changes nothing; cancelling some units needs an
+        ``Idempotency-Key`` to be safe to retry."""
+
+        async def cancel() -> FulfillmentRequest:
+            return await FulfillmentService(db_session).cancel(tenant, request_id, data or CancelRequest())
+
+        answer = await run_once(
+            request, db_session, WmsIdempotencyKey, tenant=tenant, operation=cancel, status_code=200, required=False
+        )
+        return cast(Response[FulfillmentRequest], answer)
 
     @post(
         "/{request_id:str}/shipments",

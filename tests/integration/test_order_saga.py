@@ -19,10 +19,17 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from canonical import SalesOrder, ShipmentNotice
-from process_apis.orders.models import BusinessException, OrderRecord
+from process_apis.orders.models import BusinessException, LineCancellation, OrderRecord
 from process_apis.orders.saga.intake import receive_order
 from process_apis.orders.saga.shipping import record_shipment
-from process_apis.orders.saga.systems import BusinessFailure, Release, Reservation, SystemUnavailable
+from process_apis.orders.saga.systems import (
+    BusinessFailure,
+    LineCut,
+    Release,
+    Reservation,
+    SystemUnavailable,
+    Withdrawal,
+)
 from process_apis.orders.saga.views import OrderBook
 from process_apis.orders.saga.worker import RetryPolicy, SagaWorker
 from service_kit.database import Database
@@ -68,6 +75,9 @@ class RecordingSystems:
         self.refuse: dict[str, BusinessFailure] = {}
         self.die_after: set[str] = set()
         self.invoices: dict[str, str] = {}
+        self.holdings = Reservation()
+        self.withdrawals: dict[str, tuple[list[LineCut], Withdrawal]] = {}
+        self.picked: set[str] = set()
 
     def _enter(self, step: str, key: str | None = None) -> None:
         self.calls.append((step, key))
@@ -97,7 +107,33 @@ class RecordingSystems:
 
     async def reserve(self, tenant: str, order: SalesOrder, *, key: str) -> Reservation:
         self._enter("reserve", key)
-        return Reservation(held={"DC-EAST": [("1", "MUG-1", order.lines[0].quantity)]})
+        if not self.holdings.held:
+            self.holdings = Reservation(held={"DC-EAST": [("1", "MUG-1", order.lines[0].quantity)]})
+        return self.holdings
+
+    async def held_units(self, tenant: str, order: SalesOrder) -> Reservation:
+        self._enter("held_units")
+        return self.holdings
+
+    async def withdraw_units(
+        self, tenant: str, order: SalesOrder, plan: list[LineCut], fulfillment_requests: dict[str, str], *, key: str
+    ) -> Withdrawal:
+        """Like the WMS and inventory: a picked location refuses, a repeated key replays (and must repeat the plan)."""
+        self._enter("withdraw_units", key)
+        if key in self.withdrawals:
+            first_plan, answer = self.withdrawals[key]
+            assert first_plan == plan, "a retried key must carry the same plan"
+        else:
+            refused = {location: "already picked" for _, location, _ in plan if location in self.picked}
+            answer = Withdrawal(withdrawn=[cut for cut in plan if cut[1] not in refused], refused=refused)
+            self.withdrawals[key] = (plan, answer)
+            held = dict(self.holdings.held)
+            for line_id, location, units in answer.withdrawn:
+                if location is not None:
+                    held[location] = [(h, sku, n - units if h == line_id else n) for h, sku, n in held[location]]
+            self.holdings = Reservation(held=held)
+        self._leave("withdraw_units")
+        return answer
 
     async def release(
         self, tenant: str, order: SalesOrder, location_id: str, lines: list[tuple[str, str, int]], *, key: str
@@ -473,3 +509,132 @@ async def test_a_release_confirmed_in_time_raises_nothing(database: Database) ->
 
     async with database.reading() as session:
         assert (await session.scalars(select(BusinessException))).all() == []
+
+
+CUT = "2026-11-20T12:00:00Z"
+
+
+async def worklist_kinds(database: Database) -> list[str]:
+    async with database.reading() as session:
+        return [item.kind for item in (await session.scalars(select(BusinessException))).all()]
+
+
+async def test_a_line_cut_after_release_is_withdrawn_once_and_the_rest_ships(database: Database) -> None:
+    systems = RecordingSystems()
+    await receive(database, sales_order(quantity=3))
+    worker = SagaWorker(database, systems, retry=NO_WAIT)
+    await run_until_idle(worker)
+
+    await receive(database, sales_order(updated_at=CUT, quantity=1), topic="orders/updated")
+    await receive(database, sales_order(updated_at=CUT, quantity=1), topic="orders/updated")
+    await run_until_idle(worker)
+
+    view = await order_view(database)
+    assert (view.state, view.lines[0].quantity, view.lines[0].cancelled) == ("released", 1, 2)
+    assert view.fulfillment_requests == {"DC-EAST": "FR-1"}, "the request still has a unit to ship"
+    assert [key for step, key in systems.calls if step == "withdraw_units"] == ["cancel-lines:shopify-450789469:1"]
+    assert systems.withdrawals["cancel-lines:shopify-450789469:1"][0] == [("1", "DC-EAST", 2)]
+    assert (await timeline(database))[-3:] == [
+        ("orders/updated", "done", "released"),
+        ("orders/updated", "ignored", "released"),
+        ("cancel_lines", "done", "released"),
+    ]
+
+    assert await confirm(database, shipment("S1", 1))
+    await run_until_idle(worker)
+    done = await order_view(database)
+    assert (done.state, done.lines[0].shipped, done.lines[0].state) == ("invoiced", 1, "invoiced")
+
+
+async def test_a_worker_killed_mid_cut_resumes_with_the_same_plan_and_key(database: Database) -> None:
+    systems = RecordingSystems()
+    await receive(database, sales_order(quantity=3))
+    await run_until_idle(SagaWorker(database, systems, retry=NO_WAIT))
+    await receive(database, sales_order(updated_at=CUT, quantity=2), topic="orders/updated")
+    systems.die_after.add("withdraw_units")
+
+    with pytest.raises(WorkerDied):
+        await run_until_idle(SagaWorker(database, systems, retry=NO_WAIT, lease=timedelta(milliseconds=200)))
+    assert (await order_view(database)).lines[0].quantity == 3, "the withdrawal was never recorded"
+    await asyncio.sleep(0.3)
+    await run_until_idle(SagaWorker(database, systems, retry=NO_WAIT))
+
+    view = await order_view(database)
+    assert (view.lines[0].quantity, view.lines[0].cancelled, view.lines[0].reserved) == (2, 1, 2)
+    assert [key for step, key in systems.calls if step == "withdraw_units"] == ["cancel-lines:shopify-450789469:1"] * 2
+    assert [step for step, _key in systems.calls].count("held_units") == 1, "planned once, before the first call"
+
+
+async def test_a_cut_of_picked_units_goes_on_the_worklist_and_the_order_ships_them(database: Database) -> None:
+    systems = RecordingSystems()
+    systems.picked.add("DC-EAST")
+    await receive(database, sales_order(quantity=3))
+    worker = SagaWorker(database, systems, retry=NO_WAIT)
+    await run_until_idle(worker)
+
+    await receive(database, sales_order(updated_at=CUT, quantity=1), topic="orders/updated")
+    await run_until_idle(worker)
+
+    view = await order_view(database)
+    assert (view.state, view.lines[0].quantity, view.lines[0].cancelled) == ("released", 3, 0)
+    assert await worklist_kinds(database) == ["cancel_after_pick"]
+    assert (await timeline(database))[-1] == ("cancel_lines", "exception", "released")
+    async with database.reading() as session:
+        cut = (await session.scalars(select(LineCancellation))).one()
+    assert (cut.status, cut.outcome["not_withdrawn"], cut.outcome["refused"]) == (
+        "done",
+        {"1": 2},
+        {"DC-EAST": "already picked"},
+    )
+
+
+async def test_a_cut_while_booking_waits_for_it_and_only_what_is_left_is_reserved(database: Database) -> None:
+    systems = RecordingSystems()
+    await receive(database, sales_order(quantity=3))
+    worker = SagaWorker(database, systems, retry=NO_WAIT)
+    await worker.run_due()
+    assert (await order_view(database)).state == "validated"
+
+    await receive(database, sales_order(updated_at=CUT, quantity=1), topic="orders/updated")
+    await run_until_idle(worker)
+
+    view = await order_view(database)
+    assert (view.state, view.lines[0].quantity, view.lines[0].reserved, view.lines[0].cancelled) == (
+        "released",
+        1,
+        1,
+        2,
+    )
+    assert systems.holdings.held == {"DC-EAST": [("1", "MUG-1", 1)]}, "reserved the one unit left"
+    assert "withdraw_units" not in [step for step, _key in systems.calls], "nothing was held to withdraw"
+    assert [step for step, _outcome, _to in await timeline(database)][-4:] == [
+        "book_sales_order",
+        "cancel_lines",
+        "reserve",
+        "release",
+    ]
+
+
+async def test_units_added_after_booking_go_on_the_worklist_and_change_nothing(database: Database) -> None:
+    systems = RecordingSystems()
+    await receive(database, sales_order(quantity=2))
+    await run_until_idle(SagaWorker(database, systems, retry=NO_WAIT))
+
+    await receive(database, sales_order(updated_at=CUT, quantity=5), topic="orders/updated")
+
+    view = await order_view(database)
+    assert (view.state, view.lines[0].quantity) == ("released", 2)
+    assert await worklist_kinds(database) == ["order_edit_not_applied"]
+
+
+async def test_cutting_every_line_to_nothing_cancels_the_order(database: Database) -> None:
+    systems = RecordingSystems()
+    await receive(database, sales_order(quantity=2))
+    await run_until_idle(SagaWorker(database, systems, retry=NO_WAIT))
+
+    await receive(database, sales_order(updated_at=CUT, quantity=0), topic="orders/updated")
+    await run_until_idle(SagaWorker(database, systems, retry=NO_WAIT))
+
+    assert (await order_view(database)).state == "cancelled"
+    assert [key for step, key in systems.calls if step == "withdraw"] == ["FR-1"]
+    assert "withdraw_units" not in [step for step, _key in systems.calls]

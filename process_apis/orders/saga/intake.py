@@ -1,16 +1,18 @@
-"""Orders enter the saga from channel events: a new order once, a newer version replacing an older one only
-while nothing has been booked from it, an older or duplicate delivery never. Never commits."""
+"""Orders enter the saga from channel events: a new order once, a newer version replacing an older one while
+nothing has been booked from it and cutting line quantities after (see ``line_cancellations``), an older or
+duplicate delivery never. Never commits."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from canonical import SalesOrder
-from process_apis.orders.models import OrderLineRecord, OrderRecord
+from process_apis.orders.models import LineCancellation, OrderLineRecord, OrderRecord
+from process_apis.orders.saga.line_cancellations import CUTTABLE, record_line_cuts
 from process_apis.orders.saga.states import CANCELLABLE
 from process_apis.orders.saga.timeline import record_step
 from process_apis.orders.worklist import Worklist
@@ -19,6 +21,9 @@ __all__ = ["receive_order"]
 
 _REPLACEABLE = frozenset({"received", "on_hold", "rejected"})
 """Before validation succeeds nothing was sent anywhere, so a newer version of the order simply replaces it."""
+
+_NOTHING_TO_UNDO = frozenset({"received", "validated", "tax_calculated", "on_hold", "rejected"})
+"""Nothing is held or released for the order yet: cancelling it calls no system."""
 
 
 async def receive_order(
@@ -55,7 +60,7 @@ async def receive_order(
         _replace_lines(session, record, order)
         _note(session, record, topic, "done", {"channel_updated_at": order.updated_at.isoformat()})
         if cancelled_at is not None:  # the cancellation is the first we hear of it: nothing to undo
-            _cancel(session, record, topic, cancelled_at, undo=False)
+            await _cancel(session, record, topic, cancelled_at, undo=False)
         return record
     if cancelled_at is not None:
         if record.state == "cancelled":
@@ -73,16 +78,16 @@ async def receive_order(
             )
         else:
             record.channel_updated_at = max(record.channel_updated_at, order.updated_at)
-            _cancel(
-                session,
-                record,
-                topic,
-                cancelled_at,
-                undo=record.state not in ("received", "validated", "tax_calculated", "on_hold", "rejected"),
-            )
+            await _cancel(session, record, topic, cancelled_at, undo=record.state not in _NOTHING_TO_UNDO)
         return record
     if order.updated_at <= record.channel_updated_at:
         _note(session, record, topic, "ignored", {"reason": "an equal or newer version is already held"})
+        return record
+    if record.state in CUTTABLE:
+        cancellable = record.state in CANCELLABLE
+        if await record_line_cuts(session, record, order, topic=topic, whole_order_cancellable=cancellable) is None:
+            record.channel_updated_at = order.updated_at
+            await _cancel(session, record, topic, order.updated_at, undo=record.state not in _NOTHING_TO_UNDO)
         return record
     if record.state not in _REPLACEABLE:
         _note(session, record, topic, "ignored", {"reason": f"the order is {record.state}; change it in the ERP"})
@@ -100,9 +105,18 @@ async def receive_order(
     return record
 
 
-def _cancel(session: AsyncSession, record: OrderRecord, topic: str, cancelled_at: datetime, *, undo: bool) -> None:
-    """Cancelled at once (no further step runs); the worker undoes holds and releases when ``undo``."""
+async def _cancel(
+    session: AsyncSession, record: OrderRecord, topic: str, cancelled_at: datetime, *, undo: bool
+) -> None:
+    """Cancelled at once (no further step runs); the worker undoes holds and releases when ``undo``, which
+    takes in any line cancellation still pending."""
     now = datetime.now(UTC)
+    await session.execute(
+        update(LineCancellation)
+        .where(LineCancellation.order_pk == record.id, LineCancellation.status == "pending")
+        .values(status="superseded", done_at=now)
+    )
+    record.lines_cancel_pending = False
     detail = {"cancelled_at": cancelled_at.isoformat(), "undo": undo}
     record_step(session, record, topic, record.channel, "done", "cancelled", detail, at=now)
     record.state, record.version, record.attempts, record.lease_until = "cancelled", record.version + 1, 0, None

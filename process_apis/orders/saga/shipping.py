@@ -79,7 +79,8 @@ async def apply_shipment(
     transitions.append(_move(session, order, target, shipment.shipment_id, results))
     if everything_shipped:  # every shipment was invoiced as it was followed up
         for line in lines.values():
-            line.state = "invoiced"
+            if line.quantity > 0:  # a line the channel cut to nothing stays cancelled
+                line.state = "invoiced"
         transitions.append(_move(session, order, "invoiced", shipment.shipment_id, results))
     return transitions
 

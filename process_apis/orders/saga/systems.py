@@ -14,10 +14,12 @@ from service_kit.http.system_calls import BusinessFailure, SystemUnavailable
 
 __all__ = [
     "BusinessFailure",
+    "LineCut",
     "OrderSystems",
     "Release",
     "Reservation",
     "SystemUnavailable",
+    "Withdrawal",
 ]
 
 
@@ -29,6 +31,21 @@ class Reservation:
     """location → [(line_id, sku, units)]"""
     backordered: dict[str, int] = field(default_factory=dict)
     """line_id → units"""
+
+
+LineCut = tuple[str, str | None, int]
+"""``(line_id, location_id, units)``: units off the hold at a location, or off the backorder when ``None``."""
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What the systems did with a plan of line cuts: the cuts made, and the locations that refused them."""
+
+    withdrawn: list[LineCut] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    """location → why its warehouse refused to cancel (already picked)."""
+    emptied: frozenset[str] = frozenset()
+    """Locations whose whole fulfillment request is now cancelled (nothing is left to ship from there)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,16 @@ class OrderSystems(Protocol):
 
     async def withdraw(self, tenant: str, order: SalesOrder, fulfillment_requests: dict[str, str]) -> None:
         """Undo what a cancelled order holds: its reservations and its warehouse releases (before pick)."""
+
+    async def held_units(self, tenant: str, order: SalesOrder) -> Reservation:
+        """Everything the order holds (released to a warehouse or not) and its open backorders; empty when
+        nothing was reserved."""
+
+    async def withdraw_units(
+        self, tenant: str, order: SalesOrder, plan: list[LineCut], fulfillment_requests: dict[str, str], *, key: str
+    ) -> Withdrawal:
+        """Cancel the planned units at each warehouse that has them (before pick) and free their holds and
+        backorders; a warehouse that already picked refuses, and its units stay held. Every call is keyed."""
 
     async def follow_up_shipment(
         self, tenant: str, order: SalesOrder, erp_order_ref: str, notice: ShipmentNotice

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from canonical import SalesOrder, ShipmentNotice
-from process_apis.orders.saga.systems import BusinessFailure, Release, Reservation
+from process_apis.orders.saga.systems import BusinessFailure, LineCut, Release, Reservation, Withdrawal
 from service_kit.http.paths import resource_path
 from service_kit.http.system_calls import SystemCalls, decode, problem_body
 
@@ -75,6 +75,7 @@ class _OrderReservation(msgspec.Struct):
 
 class _FulfillmentRequest(msgspec.Struct):
     id: str
+    status: str = "released"
 
 
 class _Invoice(msgspec.Struct):
@@ -191,6 +192,52 @@ class HttpOrderSystems(SystemCalls):
         )
         if not freed.is_success and freed.status_code != 404:  # 404: nothing was ever reserved
             raise self.refused("inventory", freed)
+
+    async def held_units(self, tenant: str, order: SalesOrder) -> Reservation:
+        path = resource_path("/inventory/v1/reservations/{}", order.order_id)
+        response = await self.call("inventory", "GET", path, tenant)
+        if response.status_code == 404:
+            return Reservation()
+        if not response.is_success:
+            raise self.refused("inventory", response)
+        return _reservation(decode(response, _OrderReservation), statuses=("open", "released"))
+
+    async def withdraw_units(
+        self, tenant: str, order: SalesOrder, plan: list[LineCut], fulfillment_requests: dict[str, str], *, key: str
+    ) -> Withdrawal:
+        """Warehouses first (one may refuse: picked), then the holds of what they did cancel, in one keyed call."""
+        refused: dict[str, str] = {}
+        emptied: set[str] = set()
+        for location_id in sorted({location for _, location, _ in plan if location in fulfillment_requests}):
+            lines = [{"line_id": line_id, "quantity": units} for line_id, where, units in plan if where == location_id]
+            path = resource_path("/wms/v1/fulfillment-requests/{}/cancel", fulfillment_requests[location_id])
+            body = {"lines": lines, "reason": "the channel cut these units from the order"}
+            cancelled = await self.call("wms", "POST", path, tenant, key=f"{key}:{location_id}", json=body)
+            if cancelled.status_code == 409 and problem_body(cancelled).get("code") == "already_picked":
+                refused[location_id] = str(problem_body(cancelled).get("detail") or "already picked")
+                continue
+            if not cancelled.is_success:
+                raise self.refused("wms", cancelled)
+            if decode(cancelled, _FulfillmentRequest).status == "cancelled":
+                emptied.add(location_id)
+        withdrawn = [cut for cut in plan if cut[1] not in refused]
+        if withdrawn:
+            freed = await self.call(
+                "inventory",
+                "POST",
+                resource_path("/inventory/v1/reservations/{}/cancel", order.order_id),
+                tenant,
+                key=key,
+                json={
+                    "lines": [
+                        {"line_id": line_id, "quantity": units, "location_id": location}
+                        for line_id, location, units in withdrawn
+                    ]
+                },
+            )
+            if not freed.is_success:
+                raise self.refused("inventory", freed)
+        return Withdrawal(withdrawn=withdrawn, refused=refused, emptied=frozenset(emptied))
 
     async def follow_up_shipment(
         self, tenant: str, order: SalesOrder, erp_order_ref: str, notice: ShipmentNotice
@@ -318,10 +365,11 @@ def _ship_to(order: SalesOrder) -> dict[str, Any]:
     }
 
 
-def _reservation(answer: _OrderReservation) -> Reservation:
+def _reservation(answer: _OrderReservation, *, statuses: tuple[str, ...] = ("open",)) -> Reservation:
+    """The holds in ``statuses`` (by default those not yet released to a warehouse) and the open backorders."""
     held: dict[str, list[tuple[str, str, int]]] = {}
     for hold in answer.reservations:
-        if hold.status == "open" and hold.quantity > 0:
+        if hold.status in statuses and hold.quantity > 0:
             held.setdefault(hold.location_id, []).append((hold.line_id, hold.sku, hold.quantity))
     backordered = {b.line_id: b.quantity for b in answer.backorders if b.status == "open"}
     return Reservation(held=held, backordered=backordered)

@@ -89,7 +89,10 @@ class OrderBook:
             shipment.attempts, shipment.next_attempt_at, shipment.last_error = 0, now, None
         if record.state in ("on_hold", "rejected"):
             from_state, record.state, record.version = record.state, "received", record.version + 1
-        elif ((record.state in ACTIONABLE or record.cancel_pending) and record.next_attempt_at is None) or stuck:
+        elif (
+            (record.state in ACTIONABLE or record.cancel_pending or record.lines_cancel_pending)
+            and record.next_attempt_at is None
+        ) or stuck:
             from_state = record.state
         else:
             raise NothingToRetry(
@@ -146,6 +149,7 @@ class OrderBook:
                     reserved=line.reserved,
                     backordered=line.backordered,
                     shipped=line.shipped,
+                    cancelled=line.cancelled,
                 )
                 for line in lines
             ],

@@ -24,8 +24,14 @@ from litestar import Litestar
 from sqlalchemy import and_, or_, select, update
 
 from canonical import SalesOrder, ShipmentNotice
-from process_apis.orders.models import OrderLineRecord, OrderRecord, OrderShipment, OrderStep
+from process_apis.orders.models import LineCancellation, OrderLineRecord, OrderRecord, OrderShipment, OrderStep
 from process_apis.orders.saga.confirmations import flag_unconfirmed_releases
+from process_apis.orders.saga.line_cancellations import (
+    WITHDRAWABLE,
+    apply_withdrawal,
+    next_cancellation,
+    plan_withdrawal,
+)
 from process_apis.orders.saga.metrics import (
     ORDER_ACCEPTANCE,
     RELEASE_LATENCY,
@@ -36,7 +42,7 @@ from process_apis.orders.saga.metrics import (
 from process_apis.orders.saga.shipping import SHIPPABLE, apply_shipment
 from process_apis.orders.saga.states import ACTIONABLE, OrderState, check_transition
 from process_apis.orders.saga.steps import STEPS, Outcome, StepInput, StillBackordered
-from process_apis.orders.saga.systems import BusinessFailure, OrderSystems, SystemUnavailable
+from process_apis.orders.saga.systems import BusinessFailure, LineCut, OrderSystems, SystemUnavailable, Withdrawal
 from process_apis.orders.saga.systems_http import HttpOrderSystems
 from process_apis.orders.saga.timeline import record_step
 from process_apis.orders.worklist import Worklist
@@ -129,6 +135,7 @@ class SagaWorker:
                         or_(
                             OrderRecord.state.in_(ACTIONABLE),
                             and_(OrderRecord.state == "cancelled", OrderRecord.cancel_pending.is_(True)),
+                            and_(OrderRecord.state.in_(WITHDRAWABLE), OrderRecord.lines_cancel_pending.is_(True)),
                         ),
                         OrderRecord.next_attempt_at <= now,
                         or_(OrderRecord.lease_until.is_(None), OrderRecord.lease_until < now),
@@ -266,6 +273,13 @@ class SagaWorker:
             )
             fulfillment_requests = dict(record.fulfillment_requests)
             trace_id = await _trace_of(session, pk)
+            cancellation = None
+            if record.lines_cancel_pending and state in WITHDRAWABLE:
+                cancellation = await next_cancellation(session, pk)
+        if cancellation is not None:  # a cut comes before the next step: that step then works on what is left
+            with continued_trace("order step cancel_lines", trace_id, {"omnigate.order_id": step_input.order_id}):
+                await self._withdraw_lines(pk, version, step_input, fulfillment_requests, cancellation.id)
+            return
         with continued_trace(f"order step {state}", trace_id, {"omnigate.order_id": step_input.order_id}):
             await self._advance(pk, version, step_input, fulfillment_requests)
 
@@ -316,6 +330,113 @@ class SagaWorker:
             )
             record.cancel_pending, record.next_attempt_at, record.lease_until = False, None, None
             record.attempts, record.last_error, record.updated_at = 0, None, datetime.now(UTC)
+
+    async def _withdraw_lines(
+        self, pk: int, version: int, step: StepInput, fulfillment_requests: dict[str, str], cancellation_pk: int
+    ) -> None:
+        """Withdraw one line cancellation: fix its plan once, call the systems with its keys, record the result."""
+        try:
+            plan = await self._plan_withdrawal(pk, version, step, cancellation_pk)
+            if plan is None:
+                return  # the order moved on meanwhile: the next round sees it afresh
+            cuts, reserved = plan
+            key = f"cancel-lines:{step.order_id}:{cancellation_pk}"
+            if not reserved:  # nothing was held for the order yet: the cut units are simply never reserved
+                withdrawal = Withdrawal(withdrawn=cuts)
+            elif cuts:
+                withdrawal = await self.systems.withdraw_units(
+                    step.tenant, step.order, cuts, fulfillment_requests, key=key
+                )
+            else:
+                withdrawal = Withdrawal()
+        except BusinessFailure as failure:
+            await self._cancellation_failed(pk, version, cancellation_pk, failure)
+            return
+        except (SystemUnavailable, httpx.TransportError) as error:
+            await self._record_retry(pk, version, "cancel_lines", getattr(error, "system", "network"), str(error))
+            return
+        async with self._pending_cancellation(pk, version, cancellation_pk) as found:
+            if found is None:
+                return
+            session, record, cancellation = found
+            target = await apply_withdrawal(session, record, cancellation, withdrawal)
+            await self._cancellation_recorded(session, record, cancellation, target, sorted(withdrawal.emptied))
+
+    async def _cancellation_failed(self, pk: int, version: int, cancellation_pk: int, failure: BusinessFailure) -> None:
+        """A system refused the cut outright: it goes on the worklist and the order goes on without it."""
+        async with self._pending_cancellation(pk, version, cancellation_pk) as found:
+            if found is None:
+                return
+            session, record, cancellation = found
+            reason = failure.summary
+            await Worklist(session).record(
+                tenant=record.tenant,
+                kind=failure.kind,
+                system=failure.system,
+                subject=f"order:{record.order_id}:cut:{cancellation.id}",
+                order_id=record.order_id,
+                reason=f"the channel's cut of {cancellation.units} could not be withdrawn: {reason}",
+                snapshot={"step": "cancel_lines", "units": cancellation.units, "reasons": failure.reasons},
+            )
+            SAGA_EXCEPTIONS.labels(failure.kind).inc()
+            cancellation.status, cancellation.done_at = "failed", datetime.now(UTC)
+            cancellation.outcome = {"kind": failure.kind, "reasons": failure.reasons}
+            await self._cancellation_recorded(session, record, cancellation, None, [])
+
+    @contextlib.asynccontextmanager
+    async def _pending_cancellation(
+        self, pk: int, version: int, cancellation_pk: int
+    ) -> AsyncIterator[tuple[Any, OrderRecord, LineCancellation] | None]:
+        """The order and its cancellation, locked in one transaction; ``None`` if either moved on meanwhile."""
+        async with self.database.transaction() as session:
+            record = await session.get(OrderRecord, pk, with_for_update=True)
+            cancellation = await session.get(LineCancellation, cancellation_pk, with_for_update=True)
+            assert record is not None and cancellation is not None
+            current = record.version == version and cancellation.status == "pending"
+            yield (session, record, cancellation) if current else None
+
+    async def _cancellation_recorded(
+        self,
+        session: Any,
+        record: OrderRecord,
+        cancellation: LineCancellation,
+        target: OrderState | None,
+        emptied: list[str],
+    ) -> None:
+        record.lines_cancel_pending = await next_cancellation(session, record.id) is not None
+        detail = {"units": cancellation.units, **cancellation.outcome, "fulfillment_requests_cancelled": emptied}
+        outcome = "done" if cancellation.status == "done" and not cancellation.outcome["not_withdrawn"] else "exception"
+        system = "wms" if record.fulfillment_requests or emptied else "inventory"
+        if target is not None:
+            check_transition(record.state, target)  # type: ignore[arg-type]
+        _timeline(session, record, "cancel_lines", system, outcome, target or record.state, detail)
+        _move(record, target or record.state)  # type: ignore[arg-type]
+        if target == "shipped":  # what is left had all shipped, and every shipment was invoiced as it shipped
+            _timeline(session, record, "invoice", "erp", "done", "invoiced", {"after": "cancel_lines"})
+            _move(record, "invoiced")
+
+    async def _plan_withdrawal(
+        self, pk: int, version: int, step: StepInput, cancellation_pk: int
+    ) -> tuple[list[LineCut], bool] | None:
+        """The cancellation's plan and whether anything was reserved, fixed before the first call: a re-run after
+        a crash follows the same plan with the same keys."""
+        async with self.database.reading() as session:
+            cancellation = await session.get(LineCancellation, cancellation_pk)
+            assert cancellation is not None
+            saved, units = cancellation.plan, dict(cancellation.units)
+        if saved is None:
+            holdings = await self.systems.held_units(step.tenant, step.order)
+            reserved = bool(holdings.held or holdings.backordered) or step.state != "accepted"
+            cuts = plan_withdrawal(units, holdings) if reserved else sorted((k, None, int(v)) for k, v in units.items())
+            async with self._pending_cancellation(pk, version, cancellation_pk) as found:
+                if found is None:
+                    return None
+                _session, _record, cancellation = found
+                if cancellation.plan is None:
+                    cancellation.plan = {"reserved": reserved, "cuts": [list(cut) for cut in cuts]}
+                saved = cancellation.plan
+        cuts = [(str(line), None if at is None else str(at), int(count)) for line, at, count in saved["cuts"]]
+        return cuts, bool(saved["reserved"])
 
     async def _record_outcome(self, pk: int, version: int, outcome: Outcome) -> None:
         async with self.database.transaction() as session:
@@ -377,7 +498,7 @@ class SagaWorker:
             target: OrderState = "rejected" if failure.final else "on_hold"
             if record.state == "cancelled":  # undoing a cancelled order failed: it stays cancelled, on the worklist
                 target = "cancelled"
-            reason = "; ".join(str(r.get("message") or r.get("code")) for r in failure.reasons) or failure.kind
+            reason = failure.summary
             await Worklist(session).record(
                 tenant=record.tenant,
                 kind=failure.kind,
@@ -457,7 +578,8 @@ def _move(record: OrderRecord, target: OrderState) -> None:
     record.attempts = 0
     record.last_error = None
     record.lease_until = None
-    record.next_attempt_at = now if target in ACTIONABLE else None
+    due = target in ACTIONABLE or (record.lines_cancel_pending and target in WITHDRAWABLE)
+    record.next_attempt_at = now if due else None
     record.updated_at = now
 
 
