@@ -230,6 +230,31 @@ async def test_cancelling_frees_holds_and_backorders(inventory: httpx.AsyncClien
     assert unknown_line.json()["line_ids"] == ["9"]
 
 
+async def test_cancelling_units_takes_the_backorder_first_then_holds_and_a_retry_changes_nothing(
+    inventory: httpx.AsyncClient,
+) -> None:
+    await reserve(inventory, order("order-u", 55))  # 30 at DC-A, 20 at DC-B, 5 backordered
+    path = "/inventory/v1/reservations/order-u/cancel"
+
+    async def cut(lines: list[dict[str, Any]], key: str) -> httpx.Response:
+        return await inventory.post(path, json={"lines": lines}, headers={"Idempotency-Key": key})
+
+    first = await cut([{"line_id": "1", "quantity": 7}], "cut-1")
+    again = await cut([{"line_id": "1", "quantity": 7}], "cut-1")
+    at_b = await cut([{"line_id": "1", "quantity": 4, "location_id": "DC-B"}], "cut-2")
+    too_many = await cut([{"line_id": "1", "quantity": 17, "location_id": "DC-B"}], "cut-3")
+
+    assert (first.status_code, again.status_code, again.headers.get("Idempotent-Replayed")) == (200, 200, "true")
+    assert [(b["quantity"], b["status"]) for b in first.json()["backorders"]] == [(0, "cancelled")]
+    holds = {r["location_id"]: r["quantity"] for r in at_b.json()["reservations"]}
+    assert holds == {"DC-A": 28, "DC-B": 16}, "5 off the backorder, 2 off DC-A (first by location), then 4 at DC-B"
+    assert too_many.status_code == 409
+    assert (too_many.json()["code"], too_many.json()["held"]) == ("hold_exceeded", 16)
+    shown = (await inventory.get("/inventory/v1/reservations/order-u")).json()["reservations"]
+    assert {r["location_id"]: r["quantity"] for r in shown} == holds, "a refused cut changes nothing"
+    assert await available(inventory) == 50 - 44
+
+
 async def test_a_channel_buffer_keeps_units_from_that_channel(inventory: httpx.AsyncClient) -> None:
     buffer = await inventory.put(f"/inventory/v1/sourcing/channel-buffers/shopify/{SKU}", json={"units": 45})
     assert buffer.status_code == 200
