@@ -36,6 +36,7 @@ from canonical.invoicing import (
 from canonical.money import ISO_4217_CODES, CurrencyCode, CurrencyMismatchError, Money, minor_units
 from canonical.order_acceptance import (
     SALES_ORDER_BOOKED,
+    SALES_ORDER_CHANGED,
     BookedOrderLine,
     BookedSalesOrder,
     OrderRejectReason,
@@ -121,6 +122,7 @@ __all__ = [
     "INVOICE_POSTED",
     "ISO_4217_CODES",
     "SALES_ORDER_BOOKED",
+    "SALES_ORDER_CHANGED",
     "SHIPMENT_POSTED",
     "SKU_PATTERN",
     "TAX_REFUND_RECORDED",

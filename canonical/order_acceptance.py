@@ -12,6 +12,7 @@ from canonical.timestamps import Timestamp
 
 __all__ = [
     "SALES_ORDER_BOOKED",
+    "SALES_ORDER_CHANGED",
     "BookedOrderLine",
     "BookedSalesOrder",
     "OrderRejectReason",
@@ -22,6 +23,9 @@ __all__ = [
 
 SALES_ORDER_BOOKED = "erp.sales_order.booked"
 """Payload: :class:`BookedSalesOrder`. Producer: the ERP system API."""
+
+SALES_ORDER_CHANGED = "erp.sales_order.changed"
+"""Payload: :class:`BookedSalesOrder` after units were cut from its lines. Producer: the ERP system API."""
 
 RejectCode = Literal[
     "unknown_legal_entity",
@@ -70,6 +74,8 @@ class BookedOrderLine(msgspec.Struct, kw_only=True):
     tax: Money | None = None
     shipped_quantity: int = 0
     invoiced_quantity: int = 0
+    cancelled_quantity: int = 0
+    """Units cut after booking: the line ships and bills ``quantity - cancelled_quantity``."""
 
 
 class BookedSalesOrder(msgspec.Struct, kw_only=True):

@@ -3,17 +3,20 @@ shipping), for end-to-end tests that start where order to cash ends."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from omnigate.demo import seed_demo
+from omnigate.demo import DEMO_SHOP, DEMO_SHOPIFY_LOCATIONS, demo_inventory_item_id, seed_demo
 from omnigate.runtime import EmbeddedProduct
+from tests.emulators.shopify_admin import EmulatedOrder, EmulatedShop, ShopifyAdminEmulator
 from tests.helpers import eventually
 from tests.shopify_deliveries import deliver, storefront_order
 
-__all__ = ["order_of", "seeded_shop", "ship", "shipped_in_two_parcels"]
+__all__ = ["emulated_shopify", "order_of", "seeded_shop", "ship", "shipped_in_two_parcels"]
 
 
 async def seeded_shop(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -26,6 +29,25 @@ async def seeded_shop(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> h
 
     await eventually(sellable, lambda units: units > 0, within=60)
     return gateway
+
+
+@contextlib.asynccontextmanager
+async def emulated_shopify(
+    shop: httpx.AsyncClient, order_id: int, lines: list[tuple[str, int, str]]
+) -> AsyncIterator[EmulatedShop]:
+    """The demo shop's Admin API as Shopify's GraphQL emulator holding the order a test's webhook announces
+    (line items numbered like ``storefront_order``'s), and the Shopify system API switched to it."""
+    emulator = ShopifyAdminEmulator()
+    emulated = emulator.add_shop(DEMO_SHOP, "shpat_demo_emulated")
+    emulated.inventory_items.update(f"gid://shopify/InventoryItem/{demo_inventory_item_id(i)}" for i in range(40))
+    emulated.locations.update(f"gid://shopify/Location/{number}" for number in DEMO_SHOPIFY_LOCATIONS.values())
+    items = {str(order_id * 100 + n): (sku, quantity) for n, (sku, quantity, _price) in enumerate(lines, start=1)}
+    emulated.add_order(EmulatedOrder(number=order_id, lines=items))
+    async with emulator.serving() as url:
+        connection = {"shop_domain": DEMO_SHOP, "access_token": emulated.access_token, "backend": "graphql"}
+        connected = await shop.put("/shopify/v1/shop", json={**connection, "admin_url": url})
+        assert connected.status_code in (200, 201), connected.text
+        yield emulated
 
 
 async def order_of(shop: httpx.AsyncClient, shopify_order_id: int) -> dict[str, Any]:

@@ -58,7 +58,7 @@ from system_apis.erp.models import (
     SalesOrderRecord,
     ShipmentRecord,
 )
-from system_apis.erp.sales import SalesOrderService, check_tenant
+from system_apis.erp.sales import SalesOrderService, check_tenant, open_quantity, shipping_status
 from system_apis.erp.sales_repository import BillingRepository, SalesOrderRepository
 from system_apis.erp.sales_schemas import CreditMemoList, CreditMemoRequest, InvoiceList, ShipmentList
 
@@ -104,10 +104,11 @@ class BillingService:
                 "line_id": line_id,
                 "ordered": lines[line_id].quantity,
                 "shipped": lines[line_id].shipped_quantity,
+                "cancelled": lines[line_id].cancelled_quantity,
                 "requested": quantity,
             }
             for line_id, quantity in wanted.items()
-            if lines[line_id].shipped_quantity + quantity > lines[line_id].quantity
+            if quantity > open_quantity(lines[line_id])
         ]
         if over:
             names = ", ".join(item["line_id"] for item in over)  # type: ignore[misc]
@@ -148,8 +149,7 @@ class BillingService:
             invoice_id=None,
         )
         self.billing.add(record)
-        all_shipped = all(line.shipped_quantity == line.quantity for line in lines.values())
-        order.status = "shipped" if all_shipped else "partially_shipped"
+        order.status = shipping_status(lines.values())
         await self.session.flush()
         result = shipment(record, order)
         announce(self.session, order, SHIPMENT_POSTED, result)
@@ -328,10 +328,12 @@ def _round(amount: Decimal, currency: str) -> Decimal:
 
 
 def _bill(line: SalesOrderLineRecord, quantity: int, currency: str) -> InvoiceLine:
-    """The invoice line for ``quantity`` shipped units of ``line`` (pro rata; the last units take the rest)."""
-    if line.invoiced_quantity + quantity >= line.quantity:
-        discount = line.discount - line.invoiced_discount
-        tax = line.tax - line.invoiced_tax
+    """The invoice line for ``quantity`` shipped units of ``line`` (pro rata; the last units take the rest of
+    what the units not cut carry)."""
+    billable = line.quantity - line.cancelled_quantity
+    if line.invoiced_quantity + quantity >= billable:
+        discount = _share(line.discount, billable, line.quantity, currency) - line.invoiced_discount
+        tax = _share(line.tax, billable, line.quantity, currency) - line.invoiced_tax
     else:
         discount = _round(line.discount * quantity / line.quantity, currency)
         tax = _round(line.tax * quantity / line.quantity, currency)
@@ -344,6 +346,11 @@ def _bill(line: SalesOrderLineRecord, quantity: int, currency: str) -> InvoiceLi
         tax=money(tax, currency),
         amount=money(line.unit_price * quantity - discount, currency),
     )
+
+
+def _share(amount: Decimal, units: int, of: int, currency: str) -> Decimal:
+    """What ``units`` of ``of`` units carry of ``amount`` (all of it when none were cut)."""
+    return amount if units == of else _round(amount * units / of, currency)
 
 
 def _order_charges(order: SalesOrderRecord) -> tuple[Decimal, Decimal, Decimal]:

@@ -154,6 +154,7 @@ def booked_order(order: SalesOrderRecord, lines: Sequence[SalesOrderLineRecord])
                 tax=money(line.tax, currency) if line.tax else None,
                 shipped_quantity=line.shipped_quantity,
                 invoiced_quantity=line.invoiced_quantity,
+                cancelled_quantity=line.cancelled_quantity,
             )
             for line in lines
         ],

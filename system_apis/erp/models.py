@@ -169,6 +169,8 @@ class SalesOrderLineRecord(ErpBase):
     tax: Mapped[Decimal] = mapped_column(Amount)
     shipped_quantity: Mapped[int] = mapped_column(Integer)
     invoiced_quantity: Mapped[int] = mapped_column(Integer)
+    cancelled_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    """Units cut after booking; ``quantity - cancelled_quantity`` is what the order still ships and bills."""
     invoiced_discount: Mapped[Decimal] = mapped_column(Amount)
     invoiced_tax: Mapped[Decimal] = mapped_column(Amount)
 

@@ -1,7 +1,9 @@
-"""Sales orders: validate (no side effect), book (once per source order), read. Never commits."""
+"""Sales orders: validate (no side effect), book (once per source order), cut lines, read. Never commits."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -9,8 +11,8 @@ import msgspec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from canonical import SALES_ORDER_BOOKED, BookedSalesOrder, SalesOrder, SalesOrderDecision
-from system_apis.erp.adapters import ErpBackend, OrderPosting, PostedLine
+from canonical import SALES_ORDER_BOOKED, SALES_ORDER_CHANGED, BookedSalesOrder, SalesOrder, SalesOrderDecision
+from system_apis.erp.adapters import ErpBackend, LineChangePosting, OrderPosting, PostedLine
 from system_apis.erp.documents import (
     SALES_ORDER,
     DocumentConflict,
@@ -26,9 +28,9 @@ from system_apis.erp.documents import (
 from system_apis.erp.models import SalesOrderLineRecord, SalesOrderRecord
 from system_apis.erp.order_checks import assess_order
 from system_apis.erp.sales_repository import SalesOrderRepository
-from system_apis.erp.sales_schemas import SalesOrderList
+from system_apis.erp.sales_schemas import LineCancellationRequest, SalesOrderList
 
-__all__ = ["SalesOrderService", "check_tenant"]
+__all__ = ["SalesOrderService", "check_tenant", "open_quantity", "shipping_status"]
 
 
 class DuplicateSalesOrder(DocumentConflict):
@@ -43,6 +45,19 @@ def check_tenant(tenant: str, body_tenant: str, what: str) -> None:
     """A body naming another tenant than the caller's is refused, never served across tenants."""
     if body_tenant != tenant:
         raise Unprocessable(f"the {what} belongs to tenant '{body_tenant}', not '{tenant}'", code="tenant_mismatch")
+
+
+def open_quantity(line: SalesOrderLineRecord) -> int:
+    """Units of the line still to ship: ordered, less shipped and cut."""
+    return line.quantity - line.shipped_quantity - line.cancelled_quantity
+
+
+def shipping_status(lines: Iterable[SalesOrderLineRecord]) -> str:
+    """``shipped`` once no line has anything left to ship (and something shipped), else how far it got."""
+    lines = list(lines)
+    if not any(line.shipped_quantity for line in lines):
+        return "booked"
+    return "shipped" if all(open_quantity(line) == 0 for line in lines) else "partially_shipped"
 
 
 class SalesOrderService:
@@ -105,6 +120,7 @@ class SalesOrderService:
                 tax=line.tax.amount if line.tax else Decimal(0),
                 shipped_quantity=0,
                 invoiced_quantity=0,
+                cancelled_quantity=0,
                 invoiced_discount=Decimal(0),
                 invoiced_tax=Decimal(0),
             )
@@ -141,6 +157,58 @@ class SalesOrderService:
         await self.session.flush()
         booked = booked_order(record, lines)
         announce(self.session, record, SALES_ORDER_BOOKED, booked)
+        return booked
+
+    async def cancel_lines(self, tenant: str, ref: str, request: LineCancellationRequest) -> BookedSalesOrder:
+        """Cut units from the order's lines: each line then ships and bills ``quantity - cancelled_quantity``.
+        More than a line has left to ship is 409 ``over_cancellation`` and changes nothing."""
+        order = await self.load(tenant, ref, for_update=True)
+        lines = {line.line_id: line for line in await self.orders.lines(order, for_update=True)}
+        cut: Counter[str] = Counter()
+        for index, item in enumerate(request.lines):
+            if item.line_id not in lines:
+                raise Unprocessable(
+                    f"{ref} has no line '{item.line_id}'", code="unknown_order_line", extra={"index": index}
+                )
+            cut[item.line_id] += item.quantity
+        over = [
+            {"line_id": line_id, "open": open_quantity(lines[line_id]), "requested": units}
+            for line_id, units in cut.items()
+            if units > open_quantity(lines[line_id])
+        ]
+        if over:
+            names = ", ".join(str(item["line_id"]) for item in over)
+            raise DocumentConflict(
+                f"the cut exceeds what is left to ship on line(s) {names}",
+                code="over_cancellation",
+                extra={"lines": over},
+            )
+        for line_id, units in cut.items():
+            lines[line_id].cancelled_quantity += units
+        changed = [lines[line_id] for line_id in cut]
+        await posted(
+            self.backend.change_lines(
+                LineChangePosting(
+                    erp_order_ref=ref,
+                    tenant=tenant,
+                    order_backend_id=order.backend_id,
+                    lines=tuple(
+                        PostedLine(
+                            position=line.position,
+                            line_id=line.line_id,
+                            sku=line.sku,
+                            quantity=line.quantity - line.cancelled_quantity,
+                        )
+                        for line in changed
+                    ),
+                    closed=frozenset(line.position for line in changed if open_quantity(line) == 0),
+                )
+            )
+        )
+        order.status = shipping_status(lines.values())
+        await self.session.flush()
+        booked = booked_order(order, list(lines.values()))
+        announce(self.session, order, SALES_ORDER_CHANGED, booked)
         return booked
 
     async def _refuse_duplicate(self, tenant: str, order: SalesOrder) -> None:

@@ -31,6 +31,7 @@ from system_apis.erp.sales_schemas import (
     CreditMemoRequest,
     InvoiceList,
     InvoiceRequest,
+    LineCancellationRequest,
     SalesOrderConflict,
     SalesOrderList,
     SalesOrderRejection,
@@ -145,6 +146,29 @@ class SalesOrderController(Controller):
             ErpIdempotencyKey,
             tenant=tenant,
             operation=lambda: service.post_shipment(tenant, ref, data),
+        )
+
+    @post("/{ref:str}/line-cancellations", status_code=200, responses=problem_responses(*_WRITE_PROBLEMS))
+    async def cancel_lines(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        tenant: Tenant,
+        erp_backend: Backend,
+        ref: DocumentPath,
+        data: JSONBody[LineCancellationRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[BookedSalesOrder]:
+        """Cut units from the order's lines before they ship (the channel cut them): the lines then ship and bill
+        only what is left; more than a line has left to ship is 409 ``over_cancellation``."""
+        service = SalesOrderService(db_session, erp_backend)
+        return await run_once(
+            request,
+            db_session,
+            ErpIdempotencyKey,
+            tenant=tenant,
+            status_code=200,
+            operation=lambda: service.cancel_lines(tenant, ref, data),
         )
 
     @get("/{ref:str}/shipments", responses=problem_responses(400, 404))

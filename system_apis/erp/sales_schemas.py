@@ -9,10 +9,12 @@ import msgspec
 from canonical import BookedSalesOrder, CreditMemo, Invoice, Money, OrderRejectReason, PostedShipment
 
 __all__ = [
+    "CancelledUnits",
     "CreditMemoList",
     "CreditMemoRequest",
     "InvoiceList",
     "InvoiceRequest",
+    "LineCancellationRequest",
     "SalesOrderConflict",
     "SalesOrderList",
     "SalesOrderRejection",
@@ -26,6 +28,18 @@ class InvoiceRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Invoice one posted shipment: exactly the quantities it shipped."""
 
     shipment_id: DocumentId
+
+
+class CancelledUnits(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    line_id: DocumentId
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+
+
+class LineCancellationRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Units cut from a booked order's lines (before they ship): never more than a line has left to ship."""
+
+    lines: Annotated[list[CancelledUnits], msgspec.Meta(min_length=1, max_length=500)]
+    reason: Annotated[str, msgspec.Meta(max_length=255)] | None = None
 
 
 class CreditMemoRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -32,6 +32,7 @@ from system_apis.shopify.schemas import (
     MutationPage,
     OrderCancel,
     OrderCancelled,
+    OrderRisk,
     RefundCreate,
     RefundCreated,
     ShopConnection,
@@ -208,6 +209,13 @@ class MutationController(Controller):
             status_code=200,
             operation=lambda: service.cancel_order(tenant, order_id, data, str(idempotency_key)),
         )
+
+    @get("/orders/{order_id:str}/risk", responses=problem_responses(400, 404, 409, 503))
+    async def order_risk(
+        self, db_session: DbSession, tenant: Tenant, shopify_connector: Connector, order_id: OrderPath
+    ) -> OrderRisk:
+        """Shopify's fraud risk summary for an order (``Order.risk``): its recommendation and assessments."""
+        return await _service(db_session, shopify_connector).order_risk(tenant, order_id)
 
     @get("/mutations", responses=problem_responses(400))
     async def list_mutations(

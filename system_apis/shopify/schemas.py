@@ -11,6 +11,7 @@ from canonical import Money
 from canonical.catalog import Sku
 
 __all__ = [
+    "AssessedRisk",
     "Backend",
     "CancelReason",
     "FulfillmentCreate",
@@ -27,6 +28,7 @@ __all__ = [
     "MutationView",
     "OrderCancel",
     "OrderCancelled",
+    "OrderRisk",
     "PublishedQuantity",
     "QuantityLine",
     "RefundCreate",
@@ -203,6 +205,25 @@ class OrderCancelled(msgspec.Struct, kw_only=True):
     order_id: str
     job_id: str | None
     done: bool
+
+
+class AssessedRisk(msgspec.Struct, kw_only=True):
+    """One fraud assessment of the order: Shopify's own (``provider`` null) or an app's."""
+
+    risk_level: Literal["high", "medium", "low", "none", "pending"]
+    provider: str | None
+    facts: list[str]
+    """What the assessment found, as the merchant sees it (negative facts first)."""
+
+
+class OrderRisk(msgspec.Struct, kw_only=True):
+    """Shopify's fraud verdict on an order: ``cancel`` (high risk), ``investigate`` (medium), ``accept`` or
+    ``none`` (no assessment, or still ``pending``)."""
+
+    order_id: str
+    backend: Backend
+    recommendation: Literal["accept", "cancel", "investigate", "none"]
+    assessments: list[AssessedRisk]
 
 
 class MutationView(msgspec.Struct, kw_only=True):

@@ -11,7 +11,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from canonical import Money
-from service_kit.problems import Problem, ServiceUnavailable
+from service_kit.problems import NotFound, Problem, ServiceUnavailable
 from system_apis.shopify.adapters.admin_wire import gid
 from system_apis.shopify.adapters.base import (
     CancelRequest,
@@ -33,6 +33,7 @@ from system_apis.shopify.field_names import our_field
 from system_apis.shopify.models import MutationRecord, ShopConnectionRecord
 from system_apis.shopify.repository import LinkRepository, MutationRepository, ShopRepository
 from system_apis.shopify.schemas import (
+    AssessedRisk,
     FulfillmentCreate,
     FulfillmentCreated,
     InventoryPublish,
@@ -41,13 +42,14 @@ from system_apis.shopify.schemas import (
     MutationView,
     OrderCancel,
     OrderCancelled,
+    OrderRisk,
     PublishedQuantity,
     RefundCreate,
     RefundCreated,
 )
 from system_apis.shopify.shop import not_connected
 
-__all__ = ["ShopifyAdminService", "ShopifyRejected", "UnmappedIdentifier"]
+__all__ = ["ShopifyAdminService", "ShopifyRejected", "UnknownShopifyOrder", "UnmappedIdentifier"]
 
 _IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1d7c4e-58a2-4d8e-9a51-3f0c2b7e9d10")
 
@@ -58,6 +60,10 @@ class ShopifyRejected(Problem):
     status = 422
     code = "shopify_user_error"
     title_text = "Unprocessable content"
+
+
+class UnknownShopifyOrder(NotFound):
+    code = "unknown_order"
 
 
 class UnmappedIdentifier(Problem):
@@ -226,6 +232,29 @@ class ShopifyAdminService:
             order_id=order_gid,
             job_id=result.job_id,
             done=result.done,
+        )
+
+    async def order_risk(self, tenant: str, order_id: str) -> OrderRisk:
+        """Read Shopify's fraud risk summary for an order (a query: nothing is logged)."""
+        shop = await self._shop(tenant)
+        order_gid = gid("Order", order_id)
+        admin = self.connector.admin_for(shop, self.session)
+        risk = await _call(admin.order_risk(order_gid), "order")
+        if risk is None:
+            raise UnknownShopifyOrder(f"Shopify has no order {order_gid}", extra={"order_id": order_gid})
+        _sentiment = {"NEGATIVE": 0, "NEUTRAL": 1, "POSITIVE": 2}
+        return OrderRisk(
+            order_id=order_gid,
+            backend=shop.backend,  # type: ignore[arg-type]
+            recommendation=risk.recommendation.lower(),
+            assessments=[
+                AssessedRisk(
+                    risk_level=assessment.risk_level.lower(),
+                    provider=assessment.provider,
+                    facts=[f.description for f in sorted(assessment.facts, key=lambda f: _sentiment[f.sentiment])],
+                )
+                for assessment in risk.assessments
+            ],
         )
 
     async def list_mutations(

@@ -136,6 +136,50 @@ async def test_partial_shipments_invoice_partially_and_add_up_to_the_order(erp: 
         assert [(i["quantityFulfilled"], i["quantityBilled"]) for i in sales["item"]["items"]] == [(3, 3), (1, 1)]
 
 
+async def test_units_cut_after_booking_are_neither_shipped_nor_billed(erp: ErpWorld) -> None:
+    booked = await book(erp.client)
+    ref = booked["erp_order_ref"]
+    await erp.client.post(f"/erp/v1/sales-orders/{ref}/shipments", json=shipment("SHP-1", L1=1), headers=key())
+    inv1 = await erp.client.post(f"/erp/v1/sales-orders/{ref}/invoices", json={"shipment_id": "SHP-1"}, headers=key())
+    assert inv1.status_code == 201, inv1.text
+
+    cut = {"lines": [{"line_id": "L1", "quantity": 1}, {"line_id": "L2", "quantity": 1}], "reason": "order edit"}
+    cut_key = key()
+    changed = await erp.client.post(f"/erp/v1/sales-orders/{ref}/line-cancellations", json=cut, headers=cut_key)
+    replayed = await erp.client.post(f"/erp/v1/sales-orders/{ref}/line-cancellations", json=cut, headers=cut_key)
+    too_many = await erp.client.post(
+        f"/erp/v1/sales-orders/{ref}/line-cancellations",
+        json={"lines": [{"line_id": "L1", "quantity": 2}]},
+        headers=key(),
+    )
+
+    assert changed.status_code == 200, changed.text
+    assert replayed.json() == changed.json(), "a retried cut replays, it does not cut twice"
+    assert [(line["quantity"], line["cancelled_quantity"]) for line in changed.json()["lines"]] == [(3, 1), (1, 1)]
+    assert too_many.status_code == 409
+    assert (too_many.json()["code"], too_many.json()["lines"][0]["open"]) == ("over_cancellation", 1)
+    over = await erp.client.post(f"/erp/v1/sales-orders/{ref}/shipments", json=shipment("SHP-X", L2=1), headers=key())
+    assert over.status_code == 409 and over.json()["code"] == "over_shipment", "a cut unit cannot ship"
+
+    await erp.client.post(f"/erp/v1/sales-orders/{ref}/shipments", json=shipment("SHP-2", L1=1), headers=key())
+    inv2 = (
+        await erp.client.post(f"/erp/v1/sales-orders/{ref}/invoices", json={"shipment_id": "SHP-2"}, headers=key())
+    ).json()
+    # the last tee takes what two tees carry (2.00 discount, 3.34 tax) less what the first was billed
+    assert [(line["amount"]["amount"], line["tax"]["amount"]) for line in inv2["lines"]] == [("23.00", "1.67")]
+    order = (await erp.client.get(f"/erp/v1/sales-orders/{ref}")).json()
+    assert order["status"] == "shipped"
+    assert order["invoiced_total"]["amount"] == "54.74", "two tees, shipping and their tax: nothing cut is billed"
+
+    if erp.netsuite is not None:
+        sales = held(erp, "salesOrder", booked["backend_id"])
+        assert [(i["quantity"], i.get("isClosed")) for i in sales["item"]["items"]] == [(2, False), (1, True)]
+        patches = [body for method, _path, body in erp.netsuite.requests if method == "PATCH"]
+        assert patches == [
+            {"item": {"items": [{"line": 1, "isClosed": False, "quantity": 2}, {"line": 2, "isClosed": True}]}}
+        ]
+
+
 async def test_credit_memos_never_exceed_the_invoice(erp: ErpWorld) -> None:
     ref = (await book(erp.client))["erp_order_ref"]
     await erp.client.post(f"/erp/v1/sales-orders/{ref}/shipments", json=shipment("SHP-1", L1=3, L2=1), headers=key())

@@ -268,6 +268,42 @@ async def test_bad_refunds_are_400_problems_naming_the_field(shop: Shop, body: d
 # -- every write --------------------------------------------------------------------------------------------
 
 
+async def test_an_orders_fraud_risk_is_read_with_its_assessments(shop: Shop) -> None:
+    shop.emulated.orders[f"gid://shopify/Order/{ORDER}"].risk = {
+        "recommendation": "CANCEL",
+        "assessments": [
+            {
+                "riskLevel": "HIGH",
+                "provider": None,
+                "facts": [
+                    {"description": "Billing address matches the shipping address", "sentiment": "POSITIVE"},
+                    {"description": "This order was placed from a proxy IP", "sentiment": "NEGATIVE"},
+                ],
+            }
+        ],
+    }
+
+    risk = await shop.api.get(f"/shopify/v1/orders/{ORDER}/risk")
+    unknown = await shop.api.get("/shopify/v1/orders/999999/risk")
+
+    assert risk.status_code == 200, risk.text
+    assert (risk.json()["order_id"], risk.json()["backend"]) == (f"gid://shopify/Order/{ORDER}", shop.backend)
+    if shop.backend == "graphql":
+        assert risk.json()["recommendation"] == "cancel"
+        assert risk.json()["assessments"] == [
+            {
+                "risk_level": "high",
+                "provider": None,
+                "facts": ["This order was placed from a proxy IP", "Billing address matches the shipping address"],
+            }
+        ]
+        assert unknown.status_code == 404
+        assert unknown.json()["code"] == "unknown_order"
+    else:  # the reference backend runs no fraud analysis: every order is unassessed
+        assert (risk.json()["recommendation"], risk.json()["assessments"]) == ("none", [])
+    assert await shop.log() == [], "a query is not a mutation: nothing is logged"
+
+
 async def test_a_retry_with_the_same_key_never_sends_the_mutation_twice(shop: Shop) -> None:
     first = await shop.post("/fulfillments", fulfillment(), key="ship-5001-1")
     retry = await shop.post("/fulfillments", fulfillment(), key="ship-5001-1")

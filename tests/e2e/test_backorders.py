@@ -5,20 +5,13 @@ released, each unit once. Through the gateway on the embedded product, SQLite an
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from omnigate.runtime import EmbeddedProduct
 from tests.helpers import eventually
-from tests.order_flow import order_of, seeded_shop
+from tests.order_flow import order_of
 from tests.shopify_deliveries import deliver, storefront_order
 
 ORDER = 5301
 TEES = "TSHIRT-BLK-M"
-
-
-@pytest.fixture
-async def shop(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> httpx.AsyncClient:
-    return await seeded_shop(product, gateway)
 
 
 async def sellable(shop: httpx.AsyncClient) -> int:

@@ -1,6 +1,6 @@
 """A merchant cuts lines from a released order in Shopify (an order edit: ``current_quantity`` drops, ``quantity``
-does not). Before the warehouse picks, the units come off the warehouse release and the holds, and go back on
-sale; after it picks, the cut lands on the worklist and the units still ship. Through the gateway on the
+does not). Before the warehouse picks, the units come off the warehouse release, the holds and the ERP order,
+and go back on sale; after it picks, the cut lands on the worklist and the units still ship. Through the gateway on the
 embedded product, SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -9,20 +9,13 @@ import json
 from typing import Any
 
 import httpx
-import pytest
 
-from omnigate.runtime import EmbeddedProduct
 from tests.helpers import eventually
-from tests.order_flow import order_of, seeded_shop, ship
+from tests.order_flow import order_of, ship
 from tests.shopify_deliveries import deliver, delivery, storefront_order
 
 CAPS, SOCKS, BEANIES = "CAP-NVY-OS", "SOCKS-BLK-3PK", "BEANIE-RED-OS"
 EDITED_AT = "2026-11-23T09:30:00-05:00"
-
-
-@pytest.fixture
-async def shop(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> httpx.AsyncClient:
-    return await seeded_shop(product, gateway)
 
 
 async def sellable(shop: httpx.AsyncClient, sku: str) -> int:
@@ -84,6 +77,8 @@ async def test_lines_cut_before_pick_leave_the_warehouse_release_and_the_holds_o
     holds = (await shop.get(f"/inventory/v1/reservations/{cut['order_id']}")).json()["reservations"]
     assert {sku: sum(r["quantity"] for r in holds if r["sku"] == sku) for sku in (CAPS, SOCKS)} == {CAPS: 1, SOCKS: 0}
     await eventually(lambda: sellable(shop, CAPS), lambda units: units == caps_on_sale - 1, within=30)
+    booked = (await shop.get(f"/erp/v1/sales-orders/{cut['erp_order_ref']}")).json()
+    assert [(line["sku"], line["cancelled_quantity"]) for line in booked["lines"]] == [(CAPS, 2), (SOCKS, 2)]
     timeline = (await shop.get(f"/portal/v1/orders/{cut['order_id']}/timeline")).json()["steps"]
     assert [(s["step"], s["outcome"]) for s in timeline if s["step"] in ("orders/updated", "cancel_lines")] == [
         ("orders/updated", "done"),
@@ -99,6 +94,8 @@ async def test_lines_cut_before_pick_leave_the_warehouse_release_and_the_holds_o
         (CAPS, 1, "invoiced"),
         (SOCKS, 0, "cancelled"),
     ]
+    booked = (await shop.get(f"/erp/v1/sales-orders/{done['erp_order_ref']}")).json()
+    assert (booked["status"], booked["invoiced_total"]["amount"]) == ("shipped", "19.99"), "one cap billed"
 
 
 async def test_a_cut_after_the_warehouse_picked_lands_on_the_worklist(shop: httpx.AsyncClient) -> None:

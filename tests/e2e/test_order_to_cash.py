@@ -14,42 +14,20 @@ from typing import Any
 import httpx
 import pytest
 
-from omnigate.demo import DEMO_SHOP, DEMO_SHOPIFY_LOCATIONS, demo_inventory_item_id
-from omnigate.runtime import EmbeddedProduct
-from tests.emulators.shopify_admin import EmulatedOrder, EmulatedShop, ShopifyAdminEmulator
+from tests.emulators.shopify_admin import EmulatedShop
 from tests.helpers import eventually
-from tests.order_flow import order_of, seeded_shop, ship
+from tests.order_flow import emulated_shopify, order_of, ship
 from tests.shopify_deliveries import deliver, delivery, storefront_order
 
 ORDER = 5001
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 LINES = [("TSHIRT-BLK-M", 3, "24.00"), ("CAP-NVY-OS", 1, "19.99")]
-TOKEN = "shpat_demo_emulated"
 
 
 @pytest.fixture
-async def shopify() -> AsyncIterator[tuple[EmulatedShop, str]]:
-    """Shopify's Admin API for the demo shop, holding the order the webhook announces."""
-    emulator = ShopifyAdminEmulator()
-    emulated = emulator.add_shop(DEMO_SHOP, TOKEN)
-    emulated.inventory_items.update(f"gid://shopify/InventoryItem/{demo_inventory_item_id(i)}" for i in range(40))
-    emulated.locations.update(f"gid://shopify/Location/{number}" for number in DEMO_SHOPIFY_LOCATIONS.values())
-    lines = {str(ORDER * 100 + n): (sku, quantity) for n, (sku, quantity, _price) in enumerate(LINES, start=1)}
-    emulated.add_order(EmulatedOrder(number=ORDER, lines=lines))
-    async with emulator.serving() as url:
-        yield emulated, url
-
-
-@pytest.fixture
-async def shop(
-    product: EmbeddedProduct, gateway: httpx.AsyncClient, shopify: tuple[EmulatedShop, str]
-) -> httpx.AsyncClient:
-    shop = await seeded_shop(product, gateway)
-    _emulated, url = shopify
-    connection = {"shop_domain": DEMO_SHOP, "access_token": TOKEN, "backend": "graphql", "admin_url": url}
-    connected = await shop.put("/shopify/v1/shop", json=connection)
-    assert connected.status_code in (200, 201), connected.text
-    return shop
+async def shopify(shop: httpx.AsyncClient) -> AsyncIterator[EmulatedShop]:
+    async with emulated_shopify(shop, ORDER, LINES) as emulated:
+        yield emulated
 
 
 async def order_state(shop: httpx.AsyncClient) -> dict[str, Any]:
@@ -57,7 +35,7 @@ async def order_state(shop: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def test_a_shopify_order_is_booked_released_shipped_in_two_parcels_and_invoiced(
-    shop: httpx.AsyncClient, shopify: tuple[EmulatedShop, str]
+    shop: httpx.AsyncClient, shopify: EmulatedShop
 ) -> None:
     order = storefront_order(ORDER, LINES, taxes={"CAP-NVY-OS": "1.77"})
     body = json.dumps(order).encode()
@@ -106,12 +84,11 @@ async def test_a_shopify_order_is_booked_released_shipped_in_two_parcels_and_inv
     tracked = {number for info in tracking for number in info.get("numbers", [info.get("number")])}
     assert tracked == {f"1Z{s['shipment_id']}" for s in done["shipments"]}
     assert {m["order_id"] for m in sent} == {f"gid://shopify/Order/{ORDER}"}
-    emulated, _url = shopify
-    received = [m for m in emulated.mutations if m["mutation"] == "fulfillmentCreate"]
+    received = [m for m in shopify.mutations if m["mutation"] == "fulfillmentCreate"]
     assert len(received) == len(done["shipments"]), "Shopify itself got each fulfillment once"
     infos = [m["variables"]["fulfillment"]["trackingInfo"] for m in received]
     assert {n for info in infos for n in info.get("numbers", [info.get("number")])} == tracked
-    shopify_order = emulated.orders[f"gid://shopify/Order/{ORDER}"]
+    shopify_order = shopify.orders[f"gid://shopify/Order/{ORDER}"]
     assert (shopify_order.fulfillment_order_status(), shopify_order.remaining) == (
         "CLOSED",
         {str(ORDER * 100 + 1): 0, str(ORDER * 100 + 2): 0},

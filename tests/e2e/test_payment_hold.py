@@ -6,20 +6,13 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
-from omnigate.runtime import EmbeddedProduct
 from tests.helpers import eventually
-from tests.order_flow import order_of, seeded_shop
+from tests.order_flow import order_of
 from tests.shopify_deliveries import delivery, storefront_order
 
 ORDER = 5401
 LINES = [("CAP-NVY-OS", 1, "19.99")]
-
-
-@pytest.fixture
-async def shop(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> httpx.AsyncClient:
-    return await seeded_shop(product, gateway)
 
 
 async def send(shop: httpx.AsyncClient, topic: str, webhook_id: str, **changes: object) -> None:

@@ -156,6 +156,9 @@ class NetSuiteEmulator:
             )
         if method == "GET":
             return 200, self._record(record_type, key), {}
+        if method == "PATCH" and record_type == "salesOrder" and key is not None and target is None:
+            self._update_lines(self._record(record_type, key), payload)
+            return 204, None, {}
         if method != "POST" or not isinstance(payload, dict):
             raise _Refused(400, "INVALID_REQUEST", f"{method} {path} is not supported here")
         if key is None:
@@ -212,6 +215,26 @@ class NetSuiteEmulator:
         if record_type == "creditMemo":
             self._reference("invoice", payload.get("createdFrom"), "createdFrom")
         return self._store(record_type, payload)
+
+    def _update_lines(self, order: dict[str, Any], payload: Any) -> None:
+        """A sublist update: each item names an existing line by ``line``; quantity never below fulfilled."""
+        items = payload.get("item", {}).get("items") if isinstance(payload, dict) else None
+        if not isinstance(items, list):
+            raise _Refused(400, "USER_ERROR", "item.items is required")
+        lines = {line["line"]: line for line in order["item"]["items"]}
+        for item in items:
+            line = lines.get(item.get("line"))
+            if line is None:
+                raise _Refused(400, "USER_ERROR", f"the order has no line {item.get('line')}")
+            quantity = item.get("quantity", line["quantity"])
+            if not isinstance(quantity, int) or quantity < line["quantityFulfilled"]:
+                raise _Refused(
+                    400, "USER_ERROR", f"line {line['line']}: quantity below the {line['quantityFulfilled']} fulfilled"
+                )
+        for item in items:
+            line = lines[item["line"]]
+            line["quantity"] = item.get("quantity", line["quantity"])
+            line["isClosed"] = bool(item.get("isClosed", line.get("isClosed", False)))
 
     def _transform(self, order: dict[str, Any], target: str, payload: dict[str, Any]) -> str:
         lines = {line["line"]: line for line in order["item"]["items"]}

@@ -63,6 +63,8 @@ class EmulatedOrder:
     remaining: dict[str, int] = field(default_factory=dict)
     refunded: dict[str, int] = field(default_factory=dict)
     refunded_amount: Decimal = Decimal("0")
+    risk: dict[str, Any] = field(default_factory=lambda: {"recommendation": "NONE", "assessments": []})
+    """``Order.risk`` as Shopify answers it (``OrderRiskSummary``)."""
 
     def __post_init__(self) -> None:
         self.remaining = {line: qty for line, (_sku, qty) in self.lines.items()}
@@ -256,7 +258,12 @@ class ShopifyAdminEmulator:
             "assignedLocation": {"location": {"id": order.location_id}},
             "lineItems": {"nodes": line_items},
         }
-        return {"id": order.gid, "cancelledAt": order.cancelled_at, "fulfillmentOrders": {"nodes": [fulfillment_order]}}
+        return {
+            "id": order.gid,
+            "cancelledAt": order.cancelled_at,
+            "fulfillmentOrders": {"nodes": [fulfillment_order]},
+            "risk": order.risk,
+        }
 
     # -- mutations ----------------------------------------------------------------------------------------
 

@@ -307,7 +307,7 @@ async def test_shipments_that_do_not_match_the_order_are_refused(erp: ErpWorld) 
     assert (other_order.status_code, other_order.json()["code"]) == (422, "order_mismatch")
     assert (zero.status_code, zero.json()["code"]) == (400, "invalid_request")
     assert (split_over.status_code, split_over.json()["code"]) == (409, "over_shipment")
-    assert split_over.json()["lines"] == [{"line_id": "L1", "ordered": 3, "shipped": 0, "requested": 4}]
+    assert split_over.json()["lines"] == [{"line_id": "L1", "ordered": 3, "shipped": 0, "cancelled": 0, "requested": 4}]
     assert good.status_code == 201, good.text
     assert (same_id.status_code, same_id.json()["code"]) == (409, "duplicate_shipment")
     assert (not_shipped.status_code, not_shipped.json()["code"]) == (404, "unknown_shipment")

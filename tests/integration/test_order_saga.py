@@ -78,6 +78,7 @@ class RecordingSystems:
         self.holdings = Reservation()
         self.withdrawals: dict[str, tuple[list[LineCut], Withdrawal]] = {}
         self.picked: set[str] = set()
+        self.erp_cuts: dict[str, dict[str, int]] = {}
 
     def _enter(self, step: str, key: str | None = None) -> None:
         self.calls.append((step, key))
@@ -143,6 +144,10 @@ class RecordingSystems:
 
     async def withdraw(self, tenant: str, order: SalesOrder, fulfillment_requests: dict[str, str]) -> None:
         self._enter("withdraw", ",".join(sorted(fulfillment_requests.values())))
+
+    async def cut_booked_lines(self, tenant: str, erp_order_ref: str, units: dict[str, int], *, key: str) -> None:
+        self._enter("cut_booked_lines", key)
+        assert self.erp_cuts.setdefault(key, units) == units, "a retried key must carry the same cut"
 
     async def follow_up_shipment(
         self, tenant: str, order: SalesOrder, erp_order_ref: str, notice: ShipmentNotice
@@ -534,6 +539,7 @@ async def test_a_line_cut_after_release_is_withdrawn_once_and_the_rest_ships(dat
     assert view.fulfillment_requests == {"DC-EAST": "FR-1"}, "the request still has a unit to ship"
     assert [key for step, key in systems.calls if step == "withdraw_units"] == ["cancel-lines:shopify-450789469:1"]
     assert systems.withdrawals["cancel-lines:shopify-450789469:1"][0] == [("1", "DC-EAST", 2)]
+    assert systems.erp_cuts == {"cancel-lines:shopify-450789469:1:erp": {"1": 2}}, "the ERP order is cut once"
     assert (await timeline(database))[-3:] == [
         ("orders/updated", "done", "released"),
         ("orders/updated", "ignored", "released"),
@@ -563,6 +569,7 @@ async def test_a_worker_killed_mid_cut_resumes_with_the_same_plan_and_key(databa
     assert (view.lines[0].quantity, view.lines[0].cancelled, view.lines[0].reserved) == (2, 1, 2)
     assert [key for step, key in systems.calls if step == "withdraw_units"] == ["cancel-lines:shopify-450789469:1"] * 2
     assert [step for step, _key in systems.calls].count("held_units") == 1, "planned once, before the first call"
+    assert systems.erp_cuts == {"cancel-lines:shopify-450789469:1:erp": {"1": 1}}
 
 
 async def test_a_cut_of_picked_units_goes_on_the_worklist_and_the_order_ships_them(database: Database) -> None:
@@ -578,6 +585,7 @@ async def test_a_cut_of_picked_units_goes_on_the_worklist_and_the_order_ships_th
     view = await order_view(database)
     assert (view.state, view.lines[0].quantity, view.lines[0].cancelled) == ("released", 3, 0)
     assert await worklist_kinds(database) == ["cancel_after_pick"]
+    assert systems.erp_cuts == {}, "nothing was withdrawn, so the ERP order stays as it is"
     assert (await timeline(database))[-1] == ("cancel_lines", "exception", "released")
     async with database.reading() as session:
         cut = (await session.scalars(select(LineCancellation))).one()
@@ -607,12 +615,32 @@ async def test_a_cut_while_booking_waits_for_it_and_only_what_is_left_is_reserve
     )
     assert systems.holdings.held == {"DC-EAST": [("1", "MUG-1", 1)]}, "reserved the one unit left"
     assert "withdraw_units" not in [step for step, _key in systems.calls], "nothing was held to withdraw"
+    assert list(systems.erp_cuts.values()) == [{"1": 2}], "the booked ERP order is cut all the same"
     assert [step for step, _outcome, _to in await timeline(database)][-4:] == [
         "book_sales_order",
         "cancel_lines",
         "reserve",
         "release",
     ]
+
+
+async def test_an_erp_that_refuses_the_cut_goes_on_the_worklist_and_the_withdrawal_stands(
+    database: Database,
+) -> None:
+    systems = RecordingSystems()
+    await receive(database, sales_order(quantity=3))
+    await run_until_idle(SagaWorker(database, systems, retry=NO_WAIT))
+    systems.refuse["cut_booked_lines"] = BusinessFailure(
+        "erp", "over_cancellation", [{"code": "over_cancellation", "message": "the cut exceeds what is left"}]
+    )
+
+    await receive(database, sales_order(updated_at=CUT, quantity=1), topic="orders/updated")
+    await run_until_idle(SagaWorker(database, systems, retry=NO_WAIT))
+
+    view = await order_view(database)
+    assert (view.state, view.lines[0].quantity, view.lines[0].cancelled) == ("released", 1, 2)
+    assert await worklist_kinds(database) == ["over_cancellation"]
+    assert (await timeline(database))[-1] == ("cancel_lines", "exception", "released")
 
 
 async def test_units_added_after_booking_go_on_the_worklist_and_change_nothing(database: Database) -> None:

@@ -13,11 +13,22 @@ from typing import Any, TypeVar
 import msgspec
 
 from canonical import SalesOrder, ShipmentNotice
-from process_apis.orders.saga.systems import BusinessFailure, LineCut, Release, Reservation, Withdrawal
+from process_apis.orders.saga.systems import (
+    BusinessFailure,
+    LineCut,
+    Release,
+    Reservation,
+    SystemUnavailable,
+    Withdrawal,
+)
 from service_kit.http.paths import resource_path
 from service_kit.http.system_calls import SystemCalls, decode, problem_body
 
-__all__ = ["HOLD_REASONS", "HttpOrderSystems"]
+__all__ = ["HOLD_REASONS", "RISK_ACCEPTED_TAG", "HttpOrderSystems"]
+
+RISK_ACCEPTED_TAG = "omnigate-risk-accepted"
+"""The Shopify order tag with which a reviewer releases an order Shopify recommends cancelling: tagging it
+sends ``orders/updated``, the held order is replaced by the tagged version and validated without the check."""
 
 T = TypeVar("T")
 
@@ -44,6 +55,16 @@ class _Reason(msgspec.Struct):
 class _Decision(msgspec.Struct):
     accepted: bool
     reasons: list[_Reason] = msgspec.field(default_factory=list)
+
+
+class _Assessment(msgspec.Struct):
+    risk_level: str
+    facts: list[str] = msgspec.field(default_factory=list)
+
+
+class _OrderRisk(msgspec.Struct):
+    recommendation: str
+    assessments: list[_Assessment] = msgspec.field(default_factory=list)
 
 
 class _Booked(msgspec.Struct):
@@ -88,6 +109,9 @@ class _ChannelFulfillment(msgspec.Struct):
 
 class HttpOrderSystems(SystemCalls):
     async def validate(self, tenant: str, order: SalesOrder) -> None:
+        """Shopify's fraud verdict first (a Shopify order), then the ERP's checks."""
+        if order.channel == "shopify" and RISK_ACCEPTED_TAG not in order.tags:
+            await self._check_fraud_risk(tenant, order)
         response = await self.call("erp", "POST", "/erp/v1/sales-orders/validate", tenant, json=_builtins(order))
         if not response.is_success:
             raise self.refused("erp", response, final=True)
@@ -239,6 +263,16 @@ class HttpOrderSystems(SystemCalls):
                 raise self.refused("inventory", freed)
         return Withdrawal(withdrawn=withdrawn, refused=refused, emptied=frozenset(emptied))
 
+    async def cut_booked_lines(self, tenant: str, erp_order_ref: str, units: dict[str, int], *, key: str) -> None:
+        body = {
+            "lines": [{"line_id": line_id, "quantity": count} for line_id, count in sorted(units.items())],
+            "reason": "the channel cut these units from the order",
+        }
+        path = resource_path("/erp/v1/sales-orders/{}/line-cancellations", erp_order_ref)
+        changed = await self.call("erp", "POST", path, tenant, key=key, json=body)
+        if not changed.is_success:
+            raise self.refused("erp", changed)
+
     async def follow_up_shipment(
         self, tenant: str, order: SalesOrder, erp_order_ref: str, notice: ShipmentNotice
     ) -> dict[str, str]:
@@ -304,6 +338,25 @@ class HttpOrderSystems(SystemCalls):
         if not response.is_success:
             raise self.refused("shopify", response)
         return decode(response, _ChannelFulfillment).fulfillment_id
+
+    async def _check_fraud_risk(self, tenant: str, order: SalesOrder) -> None:
+        """Hold an order Shopify recommends cancelling; wait (retry later) while its analysis is pending."""
+        path = resource_path("/shopify/v1/orders/{}/risk", order.external_id)
+        response = await self.call("shopify", "GET", path, tenant)
+        if response.status_code == 404:  # Shopify does not know the order: there is no verdict to honour
+            return
+        if not response.is_success:
+            raise self.refused("shopify", response)
+        risk = decode(response, _OrderRisk)
+        if risk.recommendation == "cancel":
+            facts = "; ".join(fact for a in risk.assessments for fact in a.facts[:2]) or "high risk"
+            message = (
+                f"Shopify recommends cancelling the order ({facts}); cancel it in Shopify, or tag it "
+                f"'{RISK_ACCEPTED_TAG}' there to release it"
+            )
+            raise BusinessFailure("shopify", "fraud_hold", [{"code": "fraud_hold", "message": message}])
+        if risk.recommendation == "none" and any(a.risk_level == "pending" for a in risk.assessments):
+            raise SystemUnavailable("shopify", "Shopify's fraud analysis of the order is still pending")
 
     async def _taxable(self, tenant: str, order: SalesOrder) -> dict[str, Any]:
         """The order as the tax engine reads it: ship-to, and per line its amount after discount and tax code."""

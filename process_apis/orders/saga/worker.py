@@ -272,13 +272,16 @@ class SagaWorker:
                 held=_held(record.unreleased),
             )
             fulfillment_requests = dict(record.fulfillment_requests)
+            erp_order_ref = record.erp_order_ref
             trace_id = await _trace_of(session, pk)
             cancellation = None
             if record.lines_cancel_pending and state in WITHDRAWABLE:
                 cancellation = await next_cancellation(session, pk)
         if cancellation is not None:  # a cut comes before the next step: that step then works on what is left
             with continued_trace("order step cancel_lines", trace_id, {"omnigate.order_id": step_input.order_id}):
-                await self._withdraw_lines(pk, version, step_input, fulfillment_requests, cancellation.id)
+                await self._withdraw_lines(
+                    pk, version, step_input, fulfillment_requests, cancellation.id, erp_order_ref
+                )
             return
         with continued_trace(f"order step {state}", trace_id, {"omnigate.order_id": step_input.order_id}):
             await self._advance(pk, version, step_input, fulfillment_requests)
@@ -332,15 +335,24 @@ class SagaWorker:
             record.attempts, record.last_error, record.updated_at = 0, None, datetime.now(UTC)
 
     async def _withdraw_lines(
-        self, pk: int, version: int, step: StepInput, fulfillment_requests: dict[str, str], cancellation_pk: int
+        self,
+        pk: int,
+        version: int,
+        step: StepInput,
+        fulfillment_requests: dict[str, str],
+        cancellation_pk: int,
+        erp_order_ref: str | None,
     ) -> None:
-        """Withdraw one line cancellation: fix its plan once, call the systems with its keys, record the result."""
+        """Withdraw one line cancellation: fix its plan once, call the warehouses and the inventory process, then
+        the ERP, with keys of its own; record the result. An ERP that refuses the cut does not undo the withdrawal:
+        the ERP order goes on the worklist instead."""
+        key = f"cancel-lines:{step.order_id}:{cancellation_pk}"
+        erp_refusal: BusinessFailure | None = None
         try:
             plan = await self._plan_withdrawal(pk, version, step, cancellation_pk)
             if plan is None:
                 return  # the order moved on meanwhile: the next round sees it afresh
             cuts, reserved = plan
-            key = f"cancel-lines:{step.order_id}:{cancellation_pk}"
             if not reserved:  # nothing was held for the order yet: the cut units are simply never reserved
                 withdrawal = Withdrawal(withdrawn=cuts)
             elif cuts:
@@ -355,11 +367,33 @@ class SagaWorker:
         except (SystemUnavailable, httpx.TransportError) as error:
             await self._record_retry(pk, version, "cancel_lines", getattr(error, "system", "network"), str(error))
             return
+        units: dict[str, int] = {}
+        for line_id, _location, count in withdrawal.withdrawn:
+            units[line_id] = units.get(line_id, 0) + count
+        if units and erp_order_ref is not None:
+            try:
+                await self.systems.cut_booked_lines(step.tenant, erp_order_ref, units, key=f"{key}:erp")
+            except BusinessFailure as failure:
+                erp_refusal = failure
+            except (SystemUnavailable, httpx.TransportError) as error:
+                await self._record_retry(pk, version, "cancel_lines", getattr(error, "system", "network"), str(error))
+                return
         async with self._pending_cancellation(pk, version, cancellation_pk) as found:
             if found is None:
                 return
             session, record, cancellation = found
             target = await apply_withdrawal(session, record, cancellation, withdrawal)
+            if erp_refusal is not None:
+                await Worklist(session).record(
+                    tenant=record.tenant,
+                    kind=erp_refusal.kind,
+                    system="erp",
+                    subject=f"order:{record.order_id}:cut:{cancellation.id}:erp",
+                    order_id=record.order_id,
+                    reason=f"the ERP order {erp_order_ref} still shows {units} the channel cut: {erp_refusal.summary}",
+                    snapshot={"step": "cancel_lines", "units": units, "reasons": erp_refusal.reasons},
+                )
+                cancellation.outcome = {**cancellation.outcome, "erp": erp_refusal.kind}
             await self._cancellation_recorded(session, record, cancellation, target, sorted(withdrawal.emptied))
 
     async def _cancellation_failed(self, pk: int, version: int, cancellation_pk: int, failure: BusinessFailure) -> None:
@@ -405,7 +439,8 @@ class SagaWorker:
     ) -> None:
         record.lines_cancel_pending = await next_cancellation(session, record.id) is not None
         detail = {"units": cancellation.units, **cancellation.outcome, "fulfillment_requests_cancelled": emptied}
-        outcome = "done" if cancellation.status == "done" and not cancellation.outcome["not_withdrawn"] else "exception"
+        clean = not cancellation.outcome.get("not_withdrawn") and "erp" not in cancellation.outcome
+        outcome = "done" if cancellation.status == "done" and clean else "exception"
         system = "wms" if record.fulfillment_requests or emptied else "inventory"
         if target is not None:
             check_transition(record.state, target)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from system_apis.erp.adapters.base import (
     ErpBackend,
     FulfillmentPosting,
     InvoicePosting,
+    LineChangePosting,
     OrderPosting,
     PostedLine,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "ErpBackend",
     "FulfillmentPosting",
     "InvoicePosting",
+    "LineChangePosting",
     "OrderPosting",
     "PostedLine",
 ]

@@ -74,6 +74,19 @@ class OrderPosting:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LineChangePosting:
+    """Lines of a booked order cut after booking: each with the quantity it now ships in all (``quantity``) and
+    whether nothing more is left to ship on it (``closed``)."""
+
+    erp_order_ref: str
+    tenant: str
+    order_backend_id: str
+    lines: tuple[PostedLine, ...]
+    closed: frozenset[int] = frozenset()
+    """Positions of the lines with nothing left to ship."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class FulfillmentPosting:
     erp_order_ref: str
     tenant: str
@@ -121,6 +134,9 @@ class ErpBackend(Protocol):
         """Raise :class:`BackendUnavailable` when the ERP cannot be reached."""
 
     async def book_sales_order(self, posting: OrderPosting) -> str: ...
+
+    async def change_lines(self, posting: LineChangePosting) -> None:
+        """Set the lines' quantities (and close those with nothing left); repeating it changes nothing."""
 
     async def post_fulfillment(self, posting: FulfillmentPosting) -> str: ...
 

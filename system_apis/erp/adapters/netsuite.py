@@ -6,6 +6,10 @@
   (``/salesOrder/{id}/!transform/itemFulfillment`` and ``.../!transform/invoice``) whose ``item.items`` name
   the order's lines by ``orderLine`` with the quantity (see the fixtures in ``tests/fixtures/netsuite``);
   a credit memo is ``POST /creditMemo`` created from the invoice.
+* Lines cut after booking are a ``PATCH /salesOrder/{id}`` of the ``item`` sublist naming each line by its
+  ``line`` number with its new ``quantity`` (never below what was fulfilled; a line cut to nothing keeps its
+  quantity), and ``isClosed`` once nothing is left to ship on it; the values are absolute, so a repeated PATCH
+  changes nothing.
 * NetSuite answers a create with ``204 No Content`` and the new record's URL in ``Location``; the id is
   its last path segment.
 * Every record carries our document number as ``externalId``. Before creating, the connector looks the
@@ -30,6 +34,7 @@ from system_apis.erp.adapters.base import (
     CreditMemoPosting,
     FulfillmentPosting,
     InvoicePosting,
+    LineChangePosting,
     OrderPosting,
 )
 
@@ -116,6 +121,18 @@ class NetSuiteBackend:
         if posting.shipping is not None:
             body["shippingCost"] = posting.shipping
         return await self._create("/salesOrder", body)
+
+    async def change_lines(self, posting: LineChangePosting) -> None:
+        items: list[dict[str, Any]] = []
+        for line in posting.lines:  # a line cut to nothing is closed, not set to quantity 0 (NetSuite refuses 0)
+            item: dict[str, Any] = {"line": line.position, "isClosed": line.position in posting.closed}
+            if line.quantity > 0:
+                item["quantity"] = line.quantity
+            items.append(item)
+        path = f"/salesOrder/{posting.order_backend_id}"
+        response = await self._request("PATCH", path, content=_encoder.encode({"item": {"items": items}}))
+        if response.status_code != 204:
+            raise BackendFailed(f"NetSuite answered {response.status_code} to PATCH {path}")
 
     async def post_fulfillment(self, posting: FulfillmentPosting) -> str:
         external_id = f"{posting.erp_order_ref}:{posting.shipment_id}"

@@ -6,7 +6,13 @@ our document number itself (``SO-000001``, ``INV-000001``, ...). It runs with no
 
 from __future__ import annotations
 
-from system_apis.erp.adapters.base import CreditMemoPosting, FulfillmentPosting, InvoicePosting, OrderPosting
+from system_apis.erp.adapters.base import (
+    CreditMemoPosting,
+    FulfillmentPosting,
+    InvoicePosting,
+    LineChangePosting,
+    OrderPosting,
+)
 
 __all__ = ["ReferenceErpBackend"]
 
@@ -19,6 +25,9 @@ class ReferenceErpBackend:
 
     async def book_sales_order(self, posting: OrderPosting) -> str:
         return posting.erp_order_ref
+
+    async def change_lines(self, posting: LineChangePosting) -> None:
+        """The cut is in the order's own lines already (``cancelled_quantity``)."""
 
     async def post_fulfillment(self, posting: FulfillmentPosting) -> str:
         return f"{posting.erp_order_ref}/{posting.shipment_id}"

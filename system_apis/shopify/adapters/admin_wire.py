@@ -23,6 +23,7 @@ __all__ = [
     "FULFILLMENT_ORDERS",
     "INVENTORY_SET_QUANTITIES",
     "ORDER_CANCEL",
+    "ORDER_RISK",
     "REFUND_CREATE",
     "cancel_variables",
     "fulfillment_variables",
@@ -53,6 +54,18 @@ query FulfillmentOrders($id: ID!) {
         assignedLocation { location { id } }
         lineItems(first: 100) { nodes { id remainingQuantity lineItem { id sku } } }
       }
+    }
+  }
+}
+"""
+
+ORDER_RISK = """
+query OrderRisk($id: ID!) {
+  order(id: $id) {
+    id
+    risk {
+      recommendation
+      assessments { riskLevel provider { title } facts { description sentiment } }
     }
   }
 }

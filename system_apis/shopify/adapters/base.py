@@ -153,6 +153,25 @@ class CancelResult(msgspec.Struct, frozen=True, kw_only=True):
     done: bool
 
 
+class RiskFact(msgspec.Struct, frozen=True, kw_only=True):
+    description: str
+    sentiment: Literal["NEGATIVE", "NEUTRAL", "POSITIVE"]
+
+
+class RiskAssessment(msgspec.Struct, frozen=True, kw_only=True):
+    risk_level: Literal["HIGH", "MEDIUM", "LOW", "NONE", "PENDING"]
+    provider: str | None
+    """The app that assessed the order; ``None`` for Shopify's own fraud analysis."""
+    facts: list[RiskFact]
+
+
+class OrderRiskResult(msgspec.Struct, frozen=True, kw_only=True):
+    """Shopify's ``Order.risk``: its recommendation and the assessments behind it (API 2024-04 and later)."""
+
+    recommendation: Literal["ACCEPT", "CANCEL", "INVESTIGATE", "NONE"]
+    assessments: list[RiskAssessment]
+
+
 class ShopifyAdmin(Protocol):
     """One shop's Admin API. Each call returns the variables it sent (or would have) and Shopify's answer."""
 
@@ -166,3 +185,6 @@ class ShopifyAdmin(Protocol):
     async def create_refund(self, request: RefundRequest) -> tuple[Variables, RefundResult]: ...
 
     async def cancel_order(self, request: CancelRequest) -> tuple[Variables, CancelResult]: ...
+
+    async def order_risk(self, order_id: str) -> OrderRiskResult | None:
+        """The order's fraud risk summary; ``None`` when the shop has no such order."""

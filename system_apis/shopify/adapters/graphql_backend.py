@@ -10,6 +10,7 @@ from system_apis.shopify.adapters.admin_wire import (
     FULFILLMENT_ORDERS,
     INVENTORY_SET_QUANTITIES,
     ORDER_CANCEL,
+    ORDER_RISK,
     REFUND_CREATE,
     cancel_variables,
     fulfillment_variables,
@@ -21,8 +22,11 @@ from system_apis.shopify.adapters.base import (
     CancelResult,
     FulfillmentRequest,
     FulfillmentResult,
+    OrderRiskResult,
     RefundRequest,
     RefundResult,
+    RiskAssessment,
+    RiskFact,
     SetQuantitiesRequest,
     SetQuantitiesResult,
     ShopifyUnavailable,
@@ -85,6 +89,26 @@ class GraphqlAdmin:
         payload = await self._mutate("orderCancel", ORDER_CANCEL, variables, errors_member="orderCancelUserErrors")
         job = payload.get("job") or {}
         return variables, CancelResult(job_id=job.get("id"), done=bool(job.get("done", False)))
+
+    async def order_risk(self, order_id: str) -> OrderRiskResult | None:
+        data = await self.client.execute("OrderRisk", ORDER_RISK, {"id": order_id})
+        order = data.get("order")
+        if order is None:
+            return None
+        risk = order.get("risk") or {}
+        return OrderRiskResult(
+            recommendation=risk.get("recommendation") or "NONE",
+            assessments=[
+                RiskAssessment(
+                    risk_level=assessment["riskLevel"],
+                    provider=(assessment.get("provider") or {}).get("title"),
+                    facts=[
+                        RiskFact(description=f["description"], sentiment=f["sentiment"]) for f in assessment["facts"]
+                    ],
+                )
+                for assessment in risk.get("assessments") or []
+            ],
+        )
 
     async def _mutate(
         self, mutation: str, document: str, variables: Variables, *, errors_member: str = "userErrors"

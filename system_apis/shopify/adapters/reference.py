@@ -25,6 +25,7 @@ from system_apis.shopify.adapters.base import (
     CancelResult,
     FulfillmentRequest,
     FulfillmentResult,
+    OrderRiskResult,
     RefundRequest,
     RefundResult,
     SetQuantitiesRequest,
@@ -116,6 +117,10 @@ class ReferenceAdmin:
         order.cancelled_at = _now()
         number = await self.shop.new_object("job", request.order_id, _now())
         return variables, CancelResult(job_id=gid("Job", str(number)), done=True)
+
+    async def order_risk(self, order_id: str) -> OrderRiskResult | None:
+        """No fraud analysis runs here: every order is unassessed (``NONE``), as on a shop without one."""
+        return OrderRiskResult(recommendation="NONE", assessments=[])
 
 
 def _now() -> datetime:
