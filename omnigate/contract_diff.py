@@ -1,9 +1,9 @@
 """Breaking changes between two versions of a published OpenAPI contract.
 
 A published major version only grows: a client written against it must keep working. Breaking is: a removed
-path or method; a removed or retyped response field; a new required request field or parameter; a request
-enum that no longer accepts a value it accepted. Additions (paths, optional fields, response fields, enum
-values a client may send) are not breaking.
+path or method; a removed, retyped or no longer declared response field or body; a new required request field
+or parameter; a request enum that no longer accepts a value it accepted. Additions (paths, optional fields,
+response fields, enum values a client may send) are not breaking.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ def _response_changes(
     old_types, new_types = _types(old, old_resolve), _types(new, new_resolve)
     if old_types and new_types and old_types != new_types:
         return [f"{where}: response type changed from {sorted(old_types)} to {sorted(new_types)}"]
+    if old_types and not new_types:
+        return [f"{where}: response schema dropped (was {sorted(old_types)}, now undeclared)"]
     old_object, new_object = _object(old, old_resolve), _object(new, new_resolve)
     if old_object is not None and new_object is not None:
         for name, old_field in old_object["properties"].items():
@@ -166,7 +168,9 @@ def _operation_changes(
             changes.append(f"{where}: response {status} removed")
             continue
         old_schema, new_schema = _json_schema(old_response), _json_schema(new_response)
-        if old_schema is not None and new_schema is not None:
+        if old_schema is not None and new_schema is None:
+            changes.append(f"{where}: response {status} body no longer declared")
+        elif old_schema is not None and new_schema is not None:
             changes += _response_changes(f"{where} {status}", old_schema, new_schema, old_resolve, new_resolve)
     return changes
 

@@ -60,6 +60,19 @@ def test_removed_or_retyped_response_field_is_breaking() -> None:
     assert any("items[].available_to_sell: response type changed" in c for c in changes), changes
 
 
+def test_a_response_body_or_field_no_longer_declared_is_breaking() -> None:
+    old = published("wms.v1.json")
+    new = copy.deepcopy(old)
+    cancel = new["paths"]["/wms/v1/fulfillment-requests/{request_id}/cancel"]["post"]["responses"]["200"]
+    cancel["content"]["application/json"]["schema"] = {}  # what a handler annotated ``Response[Any]`` publishes
+    pick = new["paths"]["/wms/v1/fulfillment-requests/{request_id}/pick"]["post"]["responses"]["200"]
+    del pick["content"]
+    changes = breaking_changes(old, new)
+    cancel_path = "POST /wms/v1/fulfillment-requests/{request_id}/cancel 200"
+    assert any(c.startswith(cancel_path) and "response schema dropped" in c for c in changes), changes
+    assert "POST /wms/v1/fulfillment-requests/{request_id}/pick: response 200 body no longer declared" in changes
+
+
 def test_new_required_request_field_or_parameter_is_breaking() -> None:
     old = published("erp.v1.json")
     new = copy.deepcopy(old)
