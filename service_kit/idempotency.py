@@ -29,9 +29,11 @@ __all__ = [
     "IDEMPOTENCY_KEY_HEADER",
     "IDEMPOTENT_REPLAY_HEADER",
     "KEY_RETENTION",
+    "EnforcedIdempotencyKeyHeader",
     "IdempotencyKeyHeader",
     "IdempotencyKeyReused",
     "IdempotencyMixin",
+    "RequiredIdempotencyKeyHeader",
     "run_once",
 ]
 
@@ -41,16 +43,36 @@ IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 _MAX_KEY_LENGTH = 255
 IDEMPOTENT_REPLAY_HEADER = "Idempotent-Replayed"
 
+_PER_OPERATION = "A unique value per operation, reused on every retry of it: a retry gets the first answer."
+
 IdempotencyKeyHeader = Annotated[
     str | None,
     HeaderParameter(
         name=IDEMPOTENCY_KEY_HEADER,
         min_length=1,
         max_length=_MAX_KEY_LENGTH,
-        description="A unique value per operation, reused on every retry of it: a retry gets the first answer.",
+        description=f"Optional. {_PER_OPERATION}",
     ),
 ]
-"""The header as a handler parameter (documented in the OpenAPI); :func:`run_once` enforces it."""
+"""The header as a handler parameter where it is optional (``run_once(..., required=False)``)."""
+
+RequiredIdempotencyKeyHeader = Annotated[
+    str,
+    HeaderParameter(name=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=_MAX_KEY_LENGTH, description=_PER_OPERATION),
+]
+"""The header where an operation needs it (``run_once``'s default), declared required in the OpenAPI."""
+
+EnforcedIdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_KEY_HEADER,
+        min_length=1,
+        max_length=_MAX_KEY_LENGTH,
+        description=f"Required. {_PER_OPERATION} Without it: 400 `idempotency_key_required`.",
+    ),
+]
+"""Needed by ``run_once`` but declared optional, as the first published versions of some APIs declared it:
+making it required in their OpenAPI now would be a breaking change to those versions."""
 KEY_RETENTION = timedelta(hours=24)
 """How long a key is remembered; after that the same key starts a new request (as Stripe does)."""
 

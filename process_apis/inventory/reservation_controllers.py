@@ -6,7 +6,7 @@ from typing import Annotated, Any, cast
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody, PathParameter
+from litestar.params import JSONBody, PathParameter
 
 from process_apis.inventory.locations import location_profiles
 from process_apis.inventory.models import ChannelBuffer, InventoryIdempotency, SourcingRule
@@ -23,21 +23,12 @@ from process_apis.inventory.schemas import (
     SourcingPolicyBody,
 )
 from service_kit.dependencies import Clients, DbSession, Tenant
-from service_kit.idempotency import IDEMPOTENCY_KEY_HEADER, IdempotencyKeyHeader, run_once
+from service_kit.idempotency import IdempotencyKeyHeader, RequiredIdempotencyKeyHeader, run_once
 from service_kit.problems import problem_responses
 
 __all__ = ["ReservationController", "SourcingController"]
 
 OrderId = Annotated[str, PathParameter(min_length=1, max_length=64, description="The order's id in the order process")]
-IdempotencyKey = Annotated[
-    str,
-    HeaderParameter(
-        name=IDEMPOTENCY_KEY_HEADER,
-        min_length=1,
-        max_length=255,
-        description="A unique value per operation, reused on every retry of it: a retry gets the first answer.",
-    ),
-]
 
 
 class ReservationController(Controller):
@@ -58,7 +49,7 @@ class ReservationController(Controller):
         tenant: Tenant,
         clients: Clients,
         data: JSONBody[ReservationRequest],
-        idempotency_key: IdempotencyKey,
+        idempotency_key: RequiredIdempotencyKeyHeader,
     ) -> Response[OrderReservation]:
         """Hold an accepted order's units at the locations routing chooses; what none can fill is backordered."""
         locations = await location_profiles(clients, tenant)  # before the transaction: no lock held across it
@@ -93,7 +84,7 @@ class ReservationController(Controller):
         tenant: Tenant,
         order_id: OrderId,
         data: JSONBody[ShipmentConsumption],
-        idempotency_key: IdempotencyKey,
+        idempotency_key: RequiredIdempotencyKeyHeader,
     ) -> Response[OrderReservation]:
         """Shipped units consume the holds; the key (the shipment's id) makes a redelivered shipment count once."""
 

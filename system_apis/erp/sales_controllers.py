@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from canonical import (
     BookedSalesOrder,
@@ -20,7 +20,7 @@ from canonical import (
     ShipmentNotice,
 )
 from service_kit.dependencies import DbSession, Tenant
-from service_kit.idempotency import run_once
+from service_kit.idempotency import EnforcedIdempotencyKeyHeader, run_once
 from service_kit.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from system_apis.erp.adapters import ErpBackend
 from system_apis.erp.billing import BillingService
@@ -42,14 +42,6 @@ __all__ = ["CreditMemoController", "InvoiceController", "SalesOrderController"]
 
 DocumentPath = Annotated[str, PathParameter(pattern=r"^[A-Z]{2,3}-\d{6,12}$", description="ERP document number")]
 SourceId = Annotated[str, QueryParameter(min_length=1, max_length=100, description="The order's Omnigate id")]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        description="Required: unique per operation and reused on each retry of it, so a retry never posts"
-        " twice (missing: 400 idempotency_key_required)",
-    ),
-]
 _WRITE_PROBLEMS = (400, 404, 409, 422, 502, 503)
 
 
@@ -101,7 +93,7 @@ class SalesOrderController(Controller):
         tenant: Tenant,
         erp_backend: Backend,
         data: JSONBody[SalesOrder],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[BookedSalesOrder]:
         """Book a sales order: 201 with its ``erp_order_ref``, or 422 ``sales_order_rejected`` with the reasons
         (nothing is created). The same source order under another key is 409 ``duplicate_sales_order``
@@ -136,7 +128,7 @@ class SalesOrderController(Controller):
         erp_backend: Backend,
         ref: DocumentPath,
         data: JSONBody[ShipmentNotice],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[PostedShipment]:
         """Post a shipment (item fulfillment); more than is left to ship is 409 ``over_shipment``."""
         service = BillingService(db_session, erp_backend)
@@ -157,7 +149,7 @@ class SalesOrderController(Controller):
         erp_backend: Backend,
         ref: DocumentPath,
         data: JSONBody[LineCancellationRequest],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[BookedSalesOrder]:
         """Cut units from the order's lines before they ship (the channel cut them): the lines then ship and bill
         only what is left; more than a line has left to ship is 409 ``over_cancellation``."""
@@ -189,7 +181,7 @@ class SalesOrderController(Controller):
         erp_backend: Backend,
         ref: DocumentPath,
         data: JSONBody[InvoiceRequest],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[Invoice]:
         """Invoice one shipment: exactly its quantities (partial shipments invoice partially)."""
         service = BillingService(db_session, erp_backend)
@@ -239,7 +231,7 @@ class CreditMemoController(Controller):
         tenant: Tenant,
         erp_backend: Backend,
         data: JSONBody[CreditMemoRequest],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[CreditMemo]:
         """Credit an invoice; beyond what is left of it is 422 ``credit_exceeds_invoice``."""
         service = BillingService(db_session, erp_backend)

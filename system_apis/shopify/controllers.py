@@ -10,11 +10,11 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from canonical.catalog import SKU_PATTERN
 from service_kit.dependencies import DbSession, Tenant
-from service_kit.idempotency import IDEMPOTENCY_KEY_HEADER, run_once
+from service_kit.idempotency import EnforcedIdempotencyKeyHeader, run_once
 from service_kit.openapi import created_response
 from service_kit.problems import problem_responses
 from system_apis.shopify.connector import ShopifyConnector
@@ -44,14 +44,6 @@ from system_apis.shopify.shop import ShopSetupService
 __all__ = ["LinkController", "MutationController", "ShopController", "provide_connector"]
 
 Connector = NamedDependency[ShopifyConnector]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name=IDEMPOTENCY_KEY_HEADER,
-        max_length=255,
-        description="Required: one value per operation, reused on every retry of it",
-    ),
-]
 OrderPath = Annotated[
     str, PathParameter(pattern=r"^(gid://shopify/Order/)?[0-9]{1,20}$", description="Shopify order id")
 ]
@@ -135,7 +127,7 @@ class MutationController(Controller):
         tenant: Tenant,
         shopify_connector: Connector,
         data: JSONBody[InventoryPublish],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[InventoryPublished]:
         """Set absolute quantities per SKU and location (``inventorySetQuantities``)."""
         service = _service(db_session, shopify_connector)
@@ -156,7 +148,7 @@ class MutationController(Controller):
         tenant: Tenant,
         shopify_connector: Connector,
         data: JSONBody[FulfillmentCreate],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[FulfillmentCreated]:
         """Fulfill order lines with tracking (``fulfillmentCreate`` on the order's fulfillment orders)."""
         service = _service(db_session, shopify_connector)
@@ -176,7 +168,7 @@ class MutationController(Controller):
         tenant: Tenant,
         shopify_connector: Connector,
         data: JSONBody[RefundCreate],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[RefundCreated]:
         """Record a refund (``refundCreate``): lines (optionally restocked), shipping, money returned."""
         service = _service(db_session, shopify_connector)
@@ -197,7 +189,7 @@ class MutationController(Controller):
         shopify_connector: Connector,
         order_id: OrderPath,
         data: JSONBody[OrderCancel],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[OrderCancelled]:
         """Cancel an order (``orderCancel``); a cancelled order cannot be cancelled again (422)."""
         service = _service(db_session, shopify_connector)

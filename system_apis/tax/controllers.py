@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.openapi import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from canonical import (
     TaxCalculation,
@@ -21,7 +21,7 @@ from canonical import (
 )
 from canonical.address import CountryCode
 from service_kit.dependencies import DbSession, Tenant
-from service_kit.idempotency import run_once
+from service_kit.idempotency import EnforcedIdempotencyKeyHeader, run_once
 from service_kit.openapi import created_response
 from service_kit.problems import problem_responses
 from system_apis.tax.jurisdictions import ExemptionService, JurisdictionService
@@ -37,16 +37,6 @@ JurisdictionCodePath = Annotated[
 ]
 CertificatePath = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 TransactionIdPath = Annotated[str, PathParameter(pattern=r"^txn_[0-9a-f]{32}$", description="Tax transaction id")]
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        description="Required. Unique per operation and reused on every retry of it: a retry gets the first "
-        "answer (400 `idempotency_key_required` without it).",
-    ),
-]
 
 
 def _created(model: type, what: str) -> ResponseSpec:
@@ -144,7 +134,7 @@ class TransactionController(Controller):
         db_session: DbSession,
         tenant: Tenant,
         data: JSONBody[TaxTransactionRequest],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[TaxTransaction]:
         """Calculate and record the tax of an order (one transaction per order). ``Idempotency-Key`` is
         required: a retry gets the first answer; the same order under another key is 409
@@ -180,7 +170,7 @@ class TransactionController(Controller):
         tenant: Tenant,
         transaction_id: TransactionIdPath,
         data: JSONBody[TaxRefundRequest],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: EnforcedIdempotencyKeyHeader = None,
     ) -> Response[TaxRefund]:
         """Reverse the tax on returned units, an amount of a line, shipping, or (``full``) all that is left.
         Never more than was committed: 409 ``refund_exceeds_committed`` (``already_refunded`` when nothing is

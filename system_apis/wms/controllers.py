@@ -9,13 +9,13 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post, put
 from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from canonical import InventoryPosition, LedgerReason, StockAdjustment, StockTransfer
 from canonical.catalog import SKU_PATTERN
 from canonical.warehouse import TransferStatus
 from service_kit.dependencies import DbSession, Tenant
-from service_kit.idempotency import run_once
+from service_kit.idempotency import IdempotencyKeyHeader, RequiredIdempotencyKeyHeader, run_once
 from service_kit.openapi import created_response
 from service_kit.problems import problem_responses, unprocessable_validation
 from system_apis.wms.models import WmsIdempotencyKey
@@ -37,12 +37,10 @@ from system_apis.wms.transfers import TransferService
 __all__ = [
     "AdjustmentController",
     "CycleCountController",
-    "IdempotencyKey",
     "InventoryPositionController",
     "Limit",
     "LocationController",
     "LocationQuery",
-    "OptionalIdempotencyKey",
     "TransferController",
     "created",
 ]
@@ -58,24 +56,6 @@ SkuPath = Annotated[str, PathParameter(pattern=SKU_PATTERN)]
 LocationQuery = Annotated[str | None, QueryParameter(pattern=LOCATION_PATTERN)]
 SkuQuery = Annotated[str | None, QueryParameter(pattern=SKU_PATTERN)]
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
-IdempotencyKey = Annotated[
-    str,
-    HeaderParameter(
-        name="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        description="Unique per operation and reused on every retry of it: a retry gets the first answer.",
-    ),
-]
-OptionalIdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        description="Optional: a retry with the same key gets the first answer.",
-    ),
-]
 
 
 class LocationController(Controller):
@@ -149,7 +129,7 @@ class AdjustmentController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         tenant: Tenant,
-        idempotency_key: IdempotencyKey,
+        idempotency_key: RequiredIdempotencyKeyHeader,
         data: JSONBody[AdjustmentCreate],
     ) -> Response[Any]:
         """Adjust a position for a reason; the body's invalid or missing fields (e.g. an unknown ``reason``)
@@ -210,7 +190,7 @@ class CycleCountController(Controller):
         db_session: DbSession,
         tenant: Tenant,
         data: JSONBody[CycleCountCreate],
-        idempotency_key: OptionalIdempotencyKey = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[Any]:
         """Record a counted quantity: the difference to on_hand becomes a ``cycle_count`` adjustment."""
 
@@ -237,7 +217,7 @@ class TransferController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         tenant: Tenant,
-        idempotency_key: IdempotencyKey,
+        idempotency_key: RequiredIdempotencyKeyHeader,
         data: JSONBody[TransferCreate],
     ) -> Response[Any]:
         """Move units: off on_hand at the source now, in_transit at the destination until received."""

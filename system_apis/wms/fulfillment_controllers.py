@@ -12,9 +12,9 @@ from litestar.params import Body, FromQuery, JSONBody, PathParameter, QueryParam
 from canonical import FulfillmentRequest, ReturnReceipt, ShipmentNotice
 from canonical.warehouse import FulfillmentStatus
 from service_kit.dependencies import DbSession, Tenant
-from service_kit.idempotency import run_once
+from service_kit.idempotency import IdempotencyKeyHeader, RequiredIdempotencyKeyHeader, run_once
 from service_kit.problems import problem_responses
-from system_apis.wms.controllers import IdempotencyKey, Limit, LocationQuery, OptionalIdempotencyKey, created
+from system_apis.wms.controllers import Limit, LocationQuery, created
 from system_apis.wms.fulfillment import FulfillmentService
 from system_apis.wms.models import WmsIdempotencyKey
 from system_apis.wms.partners import PartnerWebhookIntake
@@ -50,7 +50,7 @@ class FulfillmentRequestController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         tenant: Tenant,
-        idempotency_key: IdempotencyKey,
+        idempotency_key: RequiredIdempotencyKeyHeader,
         data: JSONBody[FulfillmentRequestCreate],
     ) -> Response[Any]:
         """Release order lines to a location (status ``released``); 409 ``insufficient_stock`` if the location
@@ -91,7 +91,7 @@ class FulfillmentRequestController(Controller):
         db_session: DbSession,
         tenant: Tenant,
         request_id: RequestId,
-        idempotency_key: OptionalIdempotencyKey = None,
+        idempotency_key: IdempotencyKeyHeader = None,
         data: Annotated[CancelRequest | None, Body(description="Omit (or no lines) to cancel everything open")] = None,
     ) -> Response[FulfillmentRequest]:
         """Cancel the whole request or some lines, only before pick (409 ``already_picked`` after); releases
@@ -121,7 +121,7 @@ class FulfillmentRequestController(Controller):
         tenant: Tenant,
         request_id: RequestId,
         data: JSONBody[ShipmentNotice],
-        idempotency_key: OptionalIdempotencyKey = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[Any]:
         """Confirm a (partial) shipment: its units leave on_hand and committed; announced as
         ``wms.shipment.confirmed``. The same ``shipment_id`` again changes nothing; more than a line has open
@@ -150,7 +150,7 @@ class ReturnReceiptController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         tenant: Tenant,
-        idempotency_key: IdempotencyKey,
+        idempotency_key: RequiredIdempotencyKeyHeader,
         data: JSONBody[ReturnReceiptCreate],
     ) -> Response[Any]:
         """Receive returned units: resellable back to on_hand, damaged to damaged."""
