@@ -90,7 +90,9 @@ class CustomerOrderLine(msgspec.Struct, kw_only=True):
     line_id: str
     sku: str
     quantity: int
+    """Units coming: what was ordered less what was cut after ordering (``cancelled``)."""
     shipped: int
+    cancelled: int = 0
 
 
 class CustomerOrderStatus(msgspec.Struct, kw_only=True):

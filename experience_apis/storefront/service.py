@@ -126,7 +126,13 @@ class StorefrontService:
             placed_at=order.placed_at,
             status=_CUSTOMER_STAGE.get(order.state, "processing"),
             lines=[
-                CustomerOrderLine(line_id=line.line_id, sku=line.sku, quantity=line.quantity, shipped=line.shipped)
+                CustomerOrderLine(
+                    line_id=line.line_id,
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    shipped=line.shipped,
+                    cancelled=line.cancelled,
+                )
                 for line in order.lines
             ],
             parcels=[

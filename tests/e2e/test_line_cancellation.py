@@ -79,6 +79,8 @@ async def test_lines_cut_before_pick_leave_the_warehouse_release_and_the_holds_o
     await eventually(lambda: sellable(shop, CAPS), lambda units: units == caps_on_sale - 1, within=30)
     booked = (await shop.get(f"/erp/v1/sales-orders/{cut['erp_order_ref']}")).json()
     assert [(line["sku"], line["cancelled_quantity"]) for line in booked["lines"]] == [(CAPS, 2), (SOCKS, 2)]
+    shopper = (await shop.get(f"/storefront/v1/orders/{cut['order_id']}")).json()
+    assert [(line["quantity"], line["cancelled"]) for line in shopper["lines"]] == [(1, 2), (0, 2)]
     timeline = (await shop.get(f"/portal/v1/orders/{cut['order_id']}/timeline")).json()["steps"]
     assert [(s["step"], s["outcome"]) for s in timeline if s["step"] in ("orders/updated", "cancel_lines")] == [
         ("orders/updated", "done"),
