@@ -6,7 +6,11 @@
 | ``OMNIGATE_NETSUITE_ENDPOINT`` | ``https://<account>.suitetalk.api.netsuite.com`` |
 | ``OMNIGATE_NETSUITE_ACCOUNT`` | account id, sent as the OAuth ``realm`` (``1234567_SB1``) |
 | ``OMNIGATE_NETSUITE_CONSUMER_KEY`` / ``_CONSUMER_SECRET`` / ``_TOKEN_ID`` / ``_TOKEN_SECRET`` | TBA credentials |
-| ``OMNIGATE_NETSUITE_ACCESS_TOKEN`` | an OAuth 2.0 bearer token instead of TBA |
+| ``OMNIGATE_NETSUITE_CLIENT_ID`` | OAuth 2.0 client credentials (M2M) instead of TBA: the integration's client id |
+| ``OMNIGATE_NETSUITE_CERTIFICATE_ID`` | with it: the certificate id of the integration's M2M mapping |
+| ``OMNIGATE_NETSUITE_PRIVATE_KEY_FILE`` | with it: PEM file of that certificate's private key |
+| ``OMNIGATE_NETSUITE_JWT_ALGORITHM`` | the M2M assertion's algorithm: ``PS256`` (default), PS384/512, ES256/384/512 |
+| ``OMNIGATE_NETSUITE_ACCESS_TOKEN`` | an OAuth 2.0 bearer token obtained out of band, instead of TBA |
 | ``OMNIGATE_NETSUITE_CREDIT_ITEM`` | internal id of the item credit memos are booked on |
 | ``OMNIGATE_NETSUITE_SUBSIDIARIES`` | legal entity to subsidiary id, ``US01=1,CA01=3`` |
 | ``OMNIGATE_NETSUITE_LOCATIONS`` | location to NetSuite location id, ``DC-EAST=6,DC-WEST=7`` |
@@ -16,14 +20,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Literal
+from pathlib import Path
+from typing import Literal, NoReturn
 
+import httpx
 import msgspec
 
 from service_kit.settings import ConfigurationError
 from system_apis.erp.adapters.base import ErpBackend
 from system_apis.erp.adapters.netsuite import NetSuiteBackend
-from system_apis.erp.adapters.netsuite_auth import BearerAuthentication, TokenBasedAuthentication
+from system_apis.erp.adapters.netsuite_auth import (
+    TOKEN_PATH,
+    BearerAuthentication,
+    ClientCredentialsAuthentication,
+    TokenBasedAuthentication,
+)
 from system_apis.erp.adapters.reference import ReferenceErpBackend
 
 __all__ = ["ErpSettings", "build_backend"]
@@ -38,6 +49,10 @@ class ErpSettings(msgspec.Struct, frozen=True, kw_only=True):
     netsuite_token_id: str | None = None
     netsuite_token_secret: str | None = None
     netsuite_access_token: str | None = None
+    netsuite_client_id: str | None = None
+    netsuite_certificate_id: str | None = None
+    netsuite_private_key_file: str | None = None
+    netsuite_jwt_algorithm: Literal["PS256", "PS384", "PS512", "ES256", "ES384", "ES512"] = "PS256"
     netsuite_credit_item: str | None = None
     netsuite_subsidiaries: dict[str, str] = msgspec.field(default_factory=dict)
     netsuite_locations: dict[str, str] = msgspec.field(default_factory=dict)
@@ -80,8 +95,20 @@ def build_backend(settings: ErpSettings) -> ErpBackend:
         "netsuite_token_id",
         "netsuite_token_secret",
     ]
-    auth: TokenBasedAuthentication | BearerAuthentication
-    if settings.netsuite_access_token:
+    auth: httpx.Auth
+    if settings.netsuite_client_id:
+        m2m = ["netsuite_certificate_id", "netsuite_private_key_file"]
+        missing += [name for name in m2m if not getattr(settings, name)]
+        if missing:
+            _refuse(missing)
+        auth = ClientCredentialsAuthentication(
+            token_url=(settings.netsuite_endpoint or "").rstrip("/") + TOKEN_PATH,
+            client_id=settings.netsuite_client_id,
+            certificate_id=settings.netsuite_certificate_id or "",
+            private_key_pem=_read_key(settings.netsuite_private_key_file or ""),
+            algorithm=settings.netsuite_jwt_algorithm,
+        )
+    elif settings.netsuite_access_token:
         auth = BearerAuthentication(settings.netsuite_access_token)
     else:
         missing += [name for name in tba if not getattr(settings, name)]
@@ -93,8 +120,7 @@ def build_backend(settings: ErpSettings) -> ErpBackend:
             token_secret=settings.netsuite_token_secret or "",
         )
     if missing:
-        names = ", ".join(f"OMNIGATE_{name.upper()}" for name in missing)
-        raise ConfigurationError(f"OMNIGATE_ERP_BACKEND=netsuite needs {names}")
+        _refuse(missing)
     return NetSuiteBackend(
         endpoint=settings.netsuite_endpoint or "",
         auth=auth,
@@ -102,3 +128,16 @@ def build_backend(settings: ErpSettings) -> ErpBackend:
         subsidiaries=settings.netsuite_subsidiaries,
         locations=settings.netsuite_locations,
     )
+
+
+def _refuse(missing: list[str]) -> NoReturn:
+    names = ", ".join(f"OMNIGATE_{name.upper()}" for name in missing)
+    raise ConfigurationError(f"OMNIGATE_ERP_BACKEND=netsuite needs {names}")
+
+
+def _read_key(path: str) -> bytes:
+    """The M2M certificate's private key, read once at start-up: a missing or unreadable file fails here."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"OMNIGATE_NETSUITE_PRIVATE_KEY_FILE: cannot read {path}: {exc.strerror}") from exc

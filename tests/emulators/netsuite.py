@@ -7,8 +7,15 @@ fulfillment or an invoice whose ``item.items`` name ``orderLine`` and ``quantity
 ``{"type", "title", "status", "o:errorDetails": [{"detail", "o:errorCode"}]}``.
 
 Every request must carry a valid TBA header (OAuth 1.0a, HMAC-SHA256, the account as ``realm``, a fresh
-nonce) or the configured OAuth 2.0 bearer token; anything else is 401 ``INVALID_LOGIN``. The signature is
-checked with authlib's RFC 5849 base string and an independent HMAC, not with the connector's signer.
+nonce) or an OAuth 2.0 bearer token (the configured one, or one the token endpoint issued and that has not
+expired); anything else is 401 ``INVALID_LOGIN``. The TBA signature is checked with authlib's RFC 5849 base
+string and an independent HMAC, not with the connector's signer.
+
+``POST /services/rest/auth/oauth2/v1/token`` is the client credentials (M2M) flow: an RFC 7523 client assertion
+whose JWT names the mapped certificate as ``kid`` and the integration as ``iss``, aimed at this endpoint
+(``aud``), valid at most an hour and asking for ``rest_webservices``. Its PS256 or ES256 signature is checked
+with ``cryptography`` against the certificate's public key (not with the connector's JOSE library). Errors are
+RFC 6749 ``{"error", "error_description"}``.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import socket
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +37,10 @@ from urllib.parse import parse_qsl, unquote
 
 import uvicorn
 from authlib.oauth1.rfc5849.signature import construct_base_string
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 __all__ = ["NetSuiteCredentials", "NetSuiteEmulator", "running_netsuite"]
 
@@ -35,6 +48,8 @@ _RECORD = re.compile(
     r"^/services/rest/record/v1/(?P<type>[A-Za-z]+)(?:/(?P<key>[^/!]+))?(?:/!transform/(?P<to>[A-Za-z]+))?/?$"
 )
 _HEADER_FIELD = re.compile(r'(\w+)="([^"]*)"')
+TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
+CLIENT_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _RECORD_TYPES = {"customer", "inventoryItem", "salesOrder", "itemFulfillment", "invoice", "creditMemo"}
 
 
@@ -46,6 +61,12 @@ class NetSuiteCredentials:
     token_id: str = "tk-omnigate"
     token_secret: str = "ts-omnigate"
     access_token: str = "m2m-access-token"
+    client_id: str = "m2m-client-omnigate"
+    """The integration record's client id (the M2M assertion's ``iss``)."""
+    certificate_id: str = "m2m-certificate-1"
+    """The id NetSuite gave the certificate mapped for M2M (the assertion's ``kid``)."""
+    public_key_pem: bytes | None = None
+    """That certificate's public key; without one the token endpoint refuses every assertion."""
 
 
 class _Refused(Exception):
@@ -64,6 +85,10 @@ class NetSuiteEmulator:
     base_url: str = ""
     fail_with: int | None = None
     """Answer every request with this status (an outage), when set."""
+    token_ttl: float = 3600.0
+    """Seconds an issued access token is valid (NetSuite: an hour)."""
+    issued: dict[str, float] = field(default_factory=dict)
+    """Access tokens issued by the token endpoint and when (monotonic) each expires."""
     _next_id: int = 100
     _nonces: set[str] = field(default_factory=set)
 
@@ -89,6 +114,13 @@ class NetSuiteEmulator:
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         method, path = scope["method"], (scope.get("raw_path") or scope["path"].encode()).decode()
         query = scope.get("query_string", b"").decode()
+        if method == "POST" and path == TOKEN_PATH and self.fail_with is None:
+            status, answer = self._issue_token(body)
+            await send(
+                {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+            )
+            await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
+            return
         try:
             if self.fail_with is not None:
                 raise _Refused(self.fail_with, "UNEXPECTED_ERROR", "the emulator is set to fail")
@@ -111,9 +143,68 @@ class NetSuiteEmulator:
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": content})
 
+    def _issue_token(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        if form.get("grant_type") != "client_credentials" or form.get("client_assertion_type") != CLIENT_ASSERTION:
+            return 400, {"error": "invalid_request", "error_description": "client_credentials with a JWT assertion"}
+        try:
+            claims = self._verified_claims(form.get("client_assertion", ""))
+        except ValueError as refused:
+            return 400, {"error": "invalid_grant", "error_description": str(refused)}
+        token = secrets.token_urlsafe(24)
+        self.issued[token] = time.monotonic() + self.token_ttl
+        self.requests.append(("POST", TOKEN_PATH, claims))
+        return 200, {"access_token": token, "expires_in": str(int(self.token_ttl)), "token_type": "bearer"}
+
+    def _verified_claims(self, assertion: str) -> dict[str, Any]:
+        """The assertion's claims if NetSuite would accept it, else ``ValueError`` saying why."""
+        try:
+            encoded_header, encoded_claims, encoded_signature = assertion.split(".")
+            header = json.loads(_unb64(encoded_header))
+            claims: dict[str, Any] = json.loads(_unb64(encoded_claims))
+            signature = _unb64(encoded_signature)
+        except ValueError as exc:
+            raise ValueError("the assertion is not a JWT") from exc
+        credentials = self.credentials
+        if header.get("typ") != "JWT" or header.get("kid") != credentials.certificate_id:
+            raise ValueError("unknown certificate (kid) or typ is not JWT")
+        if credentials.public_key_pem is None:
+            raise ValueError("no certificate is mapped for client credentials")
+        key = serialization.load_pem_public_key(credentials.public_key_pem)
+        signed = f"{encoded_header}.{encoded_claims}".encode()
+        try:
+            if header.get("alg") == "PS256" and isinstance(key, rsa.RSAPublicKey):
+                pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+                key.verify(signature, signed, pss, hashes.SHA256())
+            elif header.get("alg") == "ES256" and isinstance(key, ec.EllipticCurvePublicKey) and len(signature) == 64:
+                der = encode_dss_signature(int.from_bytes(signature[:32]), int.from_bytes(signature[32:]))
+                key.verify(der, signed, ec.ECDSA(hashes.SHA256()))
+            else:
+                raise ValueError(f"algorithm {header.get('alg')} does not fit the certificate")
+        except InvalidSignature as exc:
+            raise ValueError("the assertion's signature does not verify") from exc
+        now = time.time()
+        scope = claims.get("scope")
+        scopes = scope.split(",") if isinstance(scope, str) else scope if isinstance(scope, list) else []
+        problems = [
+            ("iss", claims.get("iss") != credentials.client_id),
+            ("aud", claims.get("aud") != f"{self.base_url}{TOKEN_PATH}"),
+            ("exp", not now < claims.get("exp", 0) <= claims.get("iat", 0) + 3600),
+            ("iat", claims.get("iat", now + 999) > now + 60),
+            ("scope", "rest_webservices" not in [s.strip() for s in scopes]),
+        ]
+        if wrong := [name for name, failed in problems if failed]:
+            raise ValueError(f"invalid claim(s): {', '.join(wrong)}")
+        return claims
+
     def _authenticate(self, method: str, path: str, query: str, headers: dict[str, str]) -> None:
         authorization = headers.get("authorization", "")
         if authorization == f"Bearer {self.credentials.access_token}":
+            return
+        if authorization.startswith("Bearer "):
+            expires = self.issued.get(authorization[len("Bearer ") :])
+            if expires is None or expires <= time.monotonic():
+                raise _Refused(401, "INVALID_LOGIN", "the access token is unknown or has expired")
             return
         if not authorization.startswith("OAuth "):
             raise _Refused(401, "INVALID_LOGIN", "no OAuth 1.0a (TBA) or OAuth 2.0 credentials")
@@ -259,6 +350,10 @@ class NetSuiteEmulator:
         for number, quantity in changes.items():
             lines[number][done] += quantity
         return self._store(target, {**payload, "createdFrom": {"id": order["id"]}, "entity": order["entity"]})
+
+
+def _unb64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
 def _free_port() -> int:

@@ -7,15 +7,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from omnigate import migrations
 from service_kit.app import ServiceRuntime
@@ -167,8 +171,33 @@ async def _load_master_data(client: httpx.AsyncClient) -> None:
         await put(f"/erp/v1/customers/{customer_id}", customer)
 
 
-def netsuite_settings(emulator: NetSuiteEmulator, *, bearer: bool = False) -> ErpSettings:
+def netsuite_settings(
+    emulator: NetSuiteEmulator, *, bearer: bool = False, m2m: Literal["PS256", "ES256"] | None = None
+) -> ErpSettings:
+    """Connector settings for the emulator: TBA, a static bearer token, or the client credentials flow with a
+    freshly made key pair (the public half mapped in the emulator, the private half in a PEM file)."""
     credentials = emulator.credentials
+    if m2m is not None:
+        private = ec.generate_private_key(ec.SECP256R1()) if m2m == "ES256" else rsa.generate_private_key(65537, 2048)
+        public_pem = private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        emulator.credentials = dataclasses.replace(credentials, public_key_pem=public_pem)
+        key_file = Path(tempfile.mkdtemp(prefix="netsuite-m2m-")) / "private_key.pem"
+        key_file.write_bytes(
+            private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        return ErpSettings(
+            backend="netsuite",
+            netsuite_endpoint=emulator.base_url,
+            netsuite_client_id=credentials.client_id,
+            netsuite_certificate_id=credentials.certificate_id,
+            netsuite_private_key_file=str(key_file),
+            netsuite_jwt_algorithm=m2m,
+            netsuite_credit_item="9",
+        )
     if bearer:
         return ErpSettings(
             backend="netsuite",
@@ -202,13 +231,15 @@ async def start_erp(erp_database: Settings) -> AsyncIterator[Any]:
     """``await start_erp(backend)``: the ERP running on ``reference`` or ``netsuite`` (emulated)."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def start(backend: str, *, bearer: bool = False) -> ErpWorld:
+        async def start(
+            backend: str, *, bearer: bool = False, m2m: Literal["PS256", "ES256"] | None = None
+        ) -> ErpWorld:
             emulator = None
             erp_settings = ErpSettings()
             if backend == "netsuite":
                 emulator = await stack.enter_async_context(running_netsuite())
                 seed_netsuite(emulator)
-                erp_settings = netsuite_settings(emulator, bearer=bearer)
+                erp_settings = netsuite_settings(emulator, bearer=bearer, m2m=m2m)
             runtime = ServiceRuntime(settings=erp_database, registry=ServiceRegistry(), bus=InMemoryEventBus())
             app = build_app(runtime, erp_settings)
             await stack.enter_async_context(running_in_own_task(app.lifespan()))

@@ -4,10 +4,13 @@ record posted before our side crashed."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from service_kit.settings import ConfigurationError
 from system_apis.erp.adapters.netsuite_auth import TokenBasedAuthentication
@@ -119,6 +122,59 @@ async def test_an_oauth2_bearer_token_works_as_well(start_erp: Any) -> None:
     assert world.netsuite.records["salesOrder"][booked["backend_id"]]["externalId"] == booked["erp_order_ref"]
 
 
+@pytest.mark.parametrize("algorithm", ["PS256", "ES256"])
+async def test_the_client_credentials_flow_fetches_a_token_once_and_again_when_it_expires(
+    start_erp: Any, algorithm: Any
+) -> None:
+    world: ErpWorld = await start_erp("netsuite", m2m=algorithm)
+    emulator = world.netsuite
+    assert emulator is not None
+
+    booked = await book(world.client)
+
+    assert emulator.records["salesOrder"][booked["backend_id"]]["externalId"] == booked["erp_order_ref"]
+    grants = [body for method, path, body in emulator.requests if path.endswith("/oauth2/v1/token")]
+    assert len(grants) == 1, "one token serves every call while it is valid"
+    assert grants[0]["iss"] == "m2m-client-omnigate"
+    assert grants[0]["aud"] == f"{emulator.base_url}/services/rest/auth/oauth2/v1/token"
+    assert grants[0]["scope"] == ["rest_webservices"] and grants[0]["exp"] - grants[0]["iat"] <= 3600
+
+    emulator.issued.clear()  # NetSuite no longer knows the token (revoked, or expired early): 401, then a new one
+    ref = booked["erp_order_ref"]
+    read = await world.client.post(f"{ORDERS}/{ref}/shipments", json=_shipment(), headers=key())
+    assert read.status_code == 201, read.text
+    assert len([p for _m, p, _b in emulator.requests if p.endswith("/oauth2/v1/token")]) == 2
+
+
+async def test_an_assertion_netsuite_cannot_verify_is_a_bad_gateway_naming_the_grant_error(start_erp: Any) -> None:
+    world: ErpWorld = await start_erp("netsuite", m2m="PS256")
+    assert world.netsuite is not None
+    other = rsa.generate_private_key(65537, 2048).public_key()
+    world.netsuite.credentials = dataclasses.replace(
+        world.netsuite.credentials,
+        public_key_pem=other.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+    )  # the mapped certificate was replaced in NetSuite
+
+    answer = await world.client.post(ORDERS, json=sales_order(), headers=key())
+
+    assert answer.status_code == 502
+    assert answer.json()["code"] == "erp_backend_error"
+    assert "invalid_grant" in answer.json()["detail"] and "signature" in answer.json()["detail"]
+    assert world.netsuite.records["salesOrder"] == {}
+
+
+def _shipment() -> dict[str, Any]:
+    return {
+        "tenant": "demo",
+        "shipment_id": "SHP-M2M",
+        "order_id": "shopify-1001",
+        "location_id": "DC-EAST",
+        "lines": [{"line_id": "L1", "sku": "TSHIRT-BLK-M", "quantity": 1}],
+        "shipped_at": "2026-11-21T09:00:00Z",
+        "packages": [{"tracking_number": "1ZM2M", "carrier": "UPS"}],
+    }
+
+
 def test_incomplete_netsuite_settings_fail_at_start_up_naming_the_variables() -> None:
     with pytest.raises(ConfigurationError, match="OMNIGATE_NETSUITE_TOKEN_SECRET"):
         build_backend(ErpSettings(backend="netsuite", netsuite_endpoint="https://x", netsuite_credit_item="9"))
@@ -128,3 +184,12 @@ def test_incomplete_netsuite_settings_fail_at_start_up_naming_the_variables() ->
     assert settings.netsuite_locations == {"DC-EAST": "6", "DC-WEST": "7"}
     with pytest.raises(ConfigurationError, match="OMNIGATE_NETSUITE_SUBSIDIARIES"):
         ErpSettings.from_env({"OMNIGATE_NETSUITE_SUBSIDIARIES": "US01"})
+    m2m = {"backend": "netsuite", "netsuite_endpoint": "https://x", "netsuite_credit_item": "9"}
+    with pytest.raises(ConfigurationError, match="OMNIGATE_NETSUITE_CERTIFICATE_ID"):
+        build_backend(ErpSettings(**m2m, netsuite_client_id="c", netsuite_private_key_file="/nonexistent.pem"))
+    with pytest.raises(ConfigurationError, match=r"cannot read /nonexistent\.pem"):
+        build_backend(
+            ErpSettings(
+                **m2m, netsuite_client_id="c", netsuite_certificate_id="k", netsuite_private_key_file="/nonexistent.pem"
+            )
+        )

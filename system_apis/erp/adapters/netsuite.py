@@ -251,6 +251,8 @@ def _error_detail(response: httpx.Response) -> str:
     details = body.get("o:errorDetails") if isinstance(body, dict) else None
     if isinstance(details, list) and details and isinstance(details[0], dict):
         return f"{details[0].get('o:errorCode', 'ERROR')}: {details[0].get('detail', '')}"
+    if isinstance(body, dict) and isinstance(body.get("error"), str):  # the OAuth 2.0 token endpoint (RFC 6749)
+        return f"{body['error']}: {body.get('error_description', '')}"
     if isinstance(body, dict):
         return str(body.get("title", f"HTTP {response.status_code}"))
     return f"HTTP {response.status_code}"
