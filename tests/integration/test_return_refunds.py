@@ -68,3 +68,39 @@ async def test_three_returns_of_discounted_taxed_units_refund_exactly_what_was_p
         "/portal/v1/returns", json={"order_id": order["order_id"], "lines": [{"line_id": cap, "quantity": 1}]}
     )
     assert more.status_code == 422 and more.json()["reasons"][0]["code"] == "quantity_exceeds_shipped"
+
+
+async def test_a_return_handed_to_a_carrier_is_in_transit_until_the_store_receives_it(shop: httpx.AsyncClient) -> None:
+    order = await shipped_in_two_parcels(shop, ORDER + 1, [("CAP-NVY-OS", 2, "19.99")], taxes={"CAP-NVY-OS": "3.55"})
+    cap = order["lines"][0]["line_id"]
+    started = await shop.post(
+        "/portal/v1/returns",
+        json={"order_id": order["order_id"], "lines": [{"line_id": cap, "quantity": 1, "reason": "defective"}]},
+    )
+    assert started.status_code == 201, started.text
+    rma = started.json()["return_id"]
+    tracking = {"carrier": "UPS", "tracking_number": "1ZRETURN0001"}
+
+    shipped_back = await shop.post(f"/returns/v1/returns/{rma}/in-transit", json=tracking)
+    again = await shop.post(f"/returns/v1/returns/{rma}/in-transit", json=tracking)
+
+    assert (shipped_back.status_code, shipped_back.json()["status"]) == (200, "in_transit"), shipped_back.text
+    assert (again.status_code, again.json()["code"]) == (409, "return_not_authorized")
+    receipt = {
+        "location_id": order["shipments"][0]["location_id"],
+        "order_id": order["order_id"],
+        "return_authorization_id": rma,
+        "lines": [{"sku": "CAP-NVY-OS", "line_id": cap, "quantity": 1, "condition": "resellable"}],
+    }
+    answer = await shop.post("/wms/v1/return-receipts", json=receipt, headers={"Idempotency-Key": "in-transit-1"})
+    assert answer.status_code == 201, answer.text
+
+    async def current() -> dict[str, Any]:
+        return dict((await shop.get(f"/portal/v1/returns/{rma}")).json())
+
+    done = await eventually(current, lambda r: r["status"] in ("closed", "on_hold"), within=60)
+    assert done["status"] == "closed", done
+    ship_back = [step for step in done["steps"] if step["step"] == "ship_back"]
+    assert [(s["system"], s["to_state"], s["detail"]["tracking_number"]) for s in ship_back] == [
+        ("carrier", "in_transit", "1ZRETURN0001")
+    ]
