@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from canonical.catalog import Sku
+from canonical.catalog import SKU_PATTERN, Sku
 from canonical.money import Money
 from canonical.tenancy import TenantId
 from canonical.timestamps import Timestamp
@@ -159,9 +159,19 @@ class RefundBreakdown(msgspec.Struct, kw_only=True):
     total: Money
 
 
+ReturnedSku = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=f"^$|{SKU_PATTERN}",
+        description="The order line's SKU; empty while a return a channel started waits for authorization "
+        "(the channel names only the line)",
+    ),
+]
+
+
 class ReturnLineView(msgspec.Struct, kw_only=True):
     line_id: str
-    sku: Sku
+    sku: ReturnedSku
     quantity: int
     reason: ReturnReason
     received: int

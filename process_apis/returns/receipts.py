@@ -1,5 +1,11 @@
 """A warehouse's receipt of an RMA: what came back, in which condition, and whether it matches the RMA.
 
+A receipt without an RMA is a walk-in: a customer brought units of an order back to a store. Naming the order
+and its lines, it starts a return of those units (source ``store``, its reference the receipt), which the policy
+then authorizes like any other; once authorized, the receipt is applied to it and it is refunded. Rejected, it
+goes on the worklist (the goods are already in the store). A walk-in receipt that names no order, or a line
+by SKU only, cannot be matched and changes nothing.
+
 The WMS has already moved the stock (resellable units back on hand at the receiving location, damaged ones to
 ``damaged``) and announced it; here the return moves ``received → inspected → restocked`` (any unit resellable)
 or ``written_off`` (all damaged). A receipt that differs from the RMA (fewer or more units, a SKU it does not
@@ -9,25 +15,36 @@ retries the return, and the refund follows what was received. Never commits.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from canonical import ReturnReceipt
+from canonical.returns import ReturnRequest, ReturnRequestLine
+from process_apis.returns.authorization import record_request
 from process_apis.returns.ledger import lines_of, move, note, raise_exception
 from process_apis.returns.metrics import RETURNS_RECEIVED
 from process_apis.returns.models import ReturnRecord
+from process_apis.returns.policies import ReturnPolicies
 from process_apis.returns.states import RECEIVABLE
 
-__all__ = ["apply_receipt", "finish_inspection"]
+logger = logging.getLogger("omnigate.returns.receipts")
+
+__all__ = ["WALK_IN_RECEIPT", "apply_receipt", "finish_inspection"]
+
+WALK_IN_RECEIPT = "walk_in_receipt"
+"""Where a walk-in return keeps the receipt that started it (in ``results``), to apply once it is authorized."""
 
 
 async def apply_receipt(session: AsyncSession, receipt: ReturnReceipt) -> ReturnRecord | None:
-    """Apply the receipt to the RMA it names; a receipt for no open RMA (or a repeated one) changes nothing."""
+    """Apply the receipt to the RMA it names; a receipt for no open RMA (or a repeated one) changes nothing. A
+    receipt without an RMA starts a walk-in return (see the module docstring)."""
     if receipt.return_authorization_id is None:
-        return None
+        return await _start_walk_in(session, receipt)
     record = await session.scalar(
         select(ReturnRecord)
         .where(ReturnRecord.tenant == receipt.tenant, ReturnRecord.return_id == receipt.return_authorization_id)
@@ -87,6 +104,37 @@ async def apply_receipt(session: AsyncSession, receipt: ReturnReceipt) -> Return
         )
         return record
     await finish_inspection(session, record)
+    return record
+
+
+async def _start_walk_in(session: AsyncSession, receipt: ReturnReceipt) -> ReturnRecord | None:
+    if receipt.order_id is None or not receipt.lines or any(line.line_id is None for line in receipt.lines):
+        logger.warning("return receipt %s names no RMA and cannot be matched to order lines", receipt.id)
+        return None
+    request = ReturnRequest(
+        order_id=receipt.order_id,
+        lines=[
+            ReturnRequestLine(line_id=str(line.line_id), quantity=line.quantity, reason="unknown")
+            for line in receipt.lines
+        ],
+        source="store",
+        receiving_location=receipt.location_id,
+    )
+    record, new = await record_request(
+        session,
+        receipt.tenant,
+        request,
+        await ReturnPolicies(session).get(receipt.tenant),
+        source_reference=f"receipt:{receipt.id}",
+        channel="",
+        channel_order_id="",
+        now=datetime.now(UTC),
+    )
+    if new:
+        record.results = {**record.results, WALK_IN_RECEIPT: msgspec.to_builtins(receipt)}
+        skus = {line.line_id: line.sku for line in receipt.lines}
+        for line in await lines_of(session, record):
+            line.sku = skus.get(line.line_id, line.sku)
     return record
 
 

@@ -27,13 +27,14 @@ import msgspec
 from litestar import Litestar
 from sqlalchemy import or_, select, update
 
-from canonical import Money
+from canonical import Money, ReturnReceipt
 from canonical.returns import RefundBreakdown, ReturnPolicy, ReturnStatus
 from process_apis.returns.authorization import decide
 from process_apis.returns.crediting import CreditPlanError, plan_credits
 from process_apis.returns.ledger import lines_of, move, note, raise_exception, trace_of
 from process_apis.returns.metrics import RECEIPT_TO_REFUND, RETURNS_EXCEPTIONS, RETURNS_REFUNDED
 from process_apis.returns.models import ReturnedUnits, ReturnRecord
+from process_apis.returns.receipts import WALK_IN_RECEIPT, apply_receipt
 from process_apis.returns.refunds import RefundedLine, refund_breakdown, shipping_is_refunded
 from process_apis.returns.states import ACTIONABLE
 from process_apis.returns.systems import ReturnSystems
@@ -166,6 +167,8 @@ class ReturnWorker:
             assert record is not None
             if record.version == version:
                 await decide(session, record, facts, datetime.now(UTC))
+                if WALK_IN_RECEIPT in record.results:
+                    await _receive_walk_in(session, record)
 
     async def _calculate(self, snapshot: _Snapshot) -> _Outcome:
         """Reverse the tax of what was received (and shipping, by policy) and price the refund."""
@@ -330,6 +333,25 @@ class ReturnWorker:
             else:
                 record.next_attempt_at = datetime.now(UTC) + timedelta(seconds=self.retry.delay(record.attempts))
             record.updated_at = datetime.now(UTC)
+
+
+async def _receive_walk_in(session: Any, record: ReturnRecord) -> None:
+    """The units of a walk-in return are in the store already: authorized, its receipt applies now; rejected,
+    a person must decide what to do with them."""
+    receipt = msgspec.convert(record.results[WALK_IN_RECEIPT], ReturnReceipt)
+    if record.state == "authorized":
+        await apply_receipt(session, msgspec.structs.replace(receipt, return_authorization_id=record.return_id))
+    elif record.state == "rejected":
+        reasons = "; ".join(str(r.get("message") or r.get("code")) for r in record.rejection or [])
+        raise_exception(
+            session,
+            record,
+            "walk_in_return_rejected",
+            "returns",
+            f"units brought back to {receipt.location_id} were refused a refund: {reasons}",
+            receipt_id=receipt.id,
+            reasons=record.rejection,
+        )
 
 
 def _step_of(state: str) -> str:

@@ -104,3 +104,30 @@ async def test_a_return_handed_to_a_carrier_is_in_transit_until_the_store_receiv
     assert [(s["system"], s["to_state"], s["detail"]["tracking_number"]) for s in ship_back] == [
         ("carrier", "in_transit", "1ZRETURN0001")
     ]
+
+
+async def test_units_brought_back_to_a_store_without_an_rma_start_a_return_that_is_refunded(
+    shop: httpx.AsyncClient,
+) -> None:
+    order = await shipped_in_two_parcels(shop, ORDER + 2, [("CAP-NVY-OS", 2, "19.99")], taxes={"CAP-NVY-OS": "3.55"})
+    cap = order["lines"][0]["line_id"]
+    walk_in = {
+        "location_id": "STORE-NYC",
+        "order_id": order["order_id"],
+        "lines": [{"sku": "CAP-NVY-OS", "line_id": cap, "quantity": 1, "condition": "resellable"}],
+    }
+    unmatched = {"location_id": "STORE-NYC", "lines": [{"sku": "CAP-NVY-OS", "quantity": 1, "condition": "damaged"}]}
+    for body, key in ((walk_in, "walk-in-1"), (walk_in, "walk-in-1"), (unmatched, "walk-in-2")):
+        answer = await shop.post("/wms/v1/return-receipts", json=body, headers={"Idempotency-Key": key})
+        assert answer.status_code == 201, answer.text
+
+    async def returns() -> list[dict[str, Any]]:
+        found = await shop.get("/portal/v1/returns", params={"order_id": order["order_id"]})
+        assert found.status_code == 200, found.text
+        return list(found.json())
+
+    [summary] = await eventually(returns, lambda found: bool(found) and found[0]["status"] == "closed", within=60)
+    done = (await shop.get(f"/portal/v1/returns/{summary['return_id']}")).json()
+    assert (done["source"], done["refund"]["total"]["amount"]) == ("store", "21.77"), done
+    assert [step["step"] for step in done["steps"]][:3] == ["authorize", "receive", "inspect"]
+    assert len(await returns()) == 1, "the redelivered receipt starts no second return"
