@@ -16,6 +16,7 @@ from canonical import Money, OrderView, SalesOrder
 from process_apis.returns.crediting import BilledInvoice
 from service_kit.http.paths import resource_path
 from service_kit.http.system_calls import BusinessFailure, SystemCalls, decode
+from service_kit.http.tax_reversals import reverse_committed_tax
 
 __all__ = ["OrderFacts", "ReturnSystems", "TaxReversal"]
 
@@ -30,14 +31,6 @@ class OrderFacts:
 
 class _Item(msgspec.Struct):
     product_type: str | None = None
-
-
-class _TaxTransaction(msgspec.Struct):
-    transaction_id: str
-
-
-class _TaxTransactions(msgspec.Struct):
-    transactions: list[_TaxTransaction]
 
 
 class _TaxRefundLine(msgspec.Struct):
@@ -124,26 +117,13 @@ class ReturnSystems(SystemCalls):
         self, tenant: str, order_id: str, rma: str, units: dict[str, int], shipping: Decimal | None
     ) -> TaxReversal:
         """Reverse the tax of returned units (and shipping) against the order's committed transaction."""
-        found = await self.call("tax", "GET", "/tax/v1/transactions", tenant, params={"order_id": order_id})
-        if not found.is_success:
-            raise self.refused("tax", found)
-        transactions = decode(found, _TaxTransactions).transactions
-        if not transactions:
-            raise BusinessFailure(
-                "tax",
-                "no_tax_transaction",
-                [{"code": "no_tax_transaction", "message": f"no tax committed for {order_id}"}],
-            )
         body: dict[str, object] = {
             "lines": [{"line_id": line_id, "quantity": quantity} for line_id, quantity in sorted(units.items())],
             "reference": rma,
         }
         if shipping is not None and shipping > 0:
             body["shipping"] = str(shipping)
-        path = resource_path("/tax/v1/transactions/{}/refunds", transactions[0].transaction_id)
-        refunded = await self.call("tax", "POST", path, tenant, key=f"tax-refund:{rma}", json=body)
-        if not refunded.is_success:
-            raise self.refused("tax", refunded)
+        refunded = await reverse_committed_tax(self, tenant, order_id, body, key=f"tax-refund:{rma}")
         return decode(refunded, TaxReversal)
 
     async def invoices(self, tenant: str, erp_order_ref: str) -> list[BilledInvoice]:

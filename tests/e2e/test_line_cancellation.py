@@ -6,6 +6,7 @@ embedded product, SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -79,6 +80,11 @@ async def test_lines_cut_before_pick_leave_the_warehouse_release_and_the_holds_o
     await eventually(lambda: sellable(shop, CAPS), lambda units: units == caps_on_sale - 1, within=30)
     booked = (await shop.get(f"/erp/v1/sales-orders/{cut['erp_order_ref']}")).json()
     assert [(line["sku"], line["cancelled_quantity"]) for line in booked["lines"]] == [(CAPS, 2), (SOCKS, 2)]
+    [committed] = (await shop.get("/tax/v1/transactions", params={"order_id": cut["order_id"]})).json()["transactions"]
+    assert [(r["reference"], len(r["lines"])) for r in committed["refunds"]] == [
+        (f"cancel-lines:{cut['order_id']}:1", 2)
+    ]
+    assert Decimal(committed["refunded_tax"]) > 0, "the tax committed for the cut units is reversed"
     shopper = (await shop.get(f"/storefront/v1/orders/{cut['order_id']}")).json()
     assert [(line["quantity"], line["cancelled"]) for line in shopper["lines"]] == [(1, 2), (0, 2)]
     timeline = (await shop.get(f"/portal/v1/orders/{cut['order_id']}/timeline")).json()["steps"]

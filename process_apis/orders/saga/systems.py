@@ -87,9 +87,11 @@ class OrderSystems(Protocol):
         """Cancel the planned units at each warehouse that has them (before pick) and free their holds and
         backorders; a warehouse that already picked refuses, and its units stay held. Every call is keyed."""
 
-    async def cut_booked_lines(self, tenant: str, erp_order_ref: str, units: dict[str, int], *, key: str) -> None:
+    async def cut_booked_lines(
+        self, tenant: str, order: SalesOrder, erp_order_ref: str, units: dict[str, int], *, key: str
+    ) -> None:
         """Tell the ERP the order's lines ship ``units`` fewer (line_id → units), so it neither waits for them
-        nor bills them."""
+        nor bills them, and reverse the tax committed for those units."""
 
     async def follow_up_shipment(
         self, tenant: str, order: SalesOrder, erp_order_ref: str, notice: ShipmentNotice

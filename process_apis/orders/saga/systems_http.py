@@ -23,6 +23,7 @@ from process_apis.orders.saga.systems import (
 )
 from service_kit.http.paths import resource_path
 from service_kit.http.system_calls import SystemCalls, decode, problem_body
+from service_kit.http.tax_reversals import reverse_committed_tax
 
 __all__ = ["HOLD_REASONS", "RISK_ACCEPTED_TAG", "HttpOrderSystems"]
 
@@ -263,15 +264,19 @@ class HttpOrderSystems(SystemCalls):
                 raise self.refused("inventory", freed)
         return Withdrawal(withdrawn=withdrawn, refused=refused, emptied=frozenset(emptied))
 
-    async def cut_booked_lines(self, tenant: str, erp_order_ref: str, units: dict[str, int], *, key: str) -> None:
-        body = {
-            "lines": [{"line_id": line_id, "quantity": count} for line_id, count in sorted(units.items())],
-            "reason": "the channel cut these units from the order",
-        }
+    async def cut_booked_lines(
+        self, tenant: str, order: SalesOrder, erp_order_ref: str, units: dict[str, int], *, key: str
+    ) -> None:
+        """The ERP order first (it must neither ship nor bill the units), then the tax committed for them."""
+        lines = [{"line_id": line_id, "quantity": count} for line_id, count in sorted(units.items())]
         path = resource_path("/erp/v1/sales-orders/{}/line-cancellations", erp_order_ref)
-        changed = await self.call("erp", "POST", path, tenant, key=key, json=body)
+        body = {"lines": lines, "reason": "the channel cut these units from the order"}
+        changed = await self.call("erp", "POST", path, tenant, key=f"{key}:erp", json=body)
         if not changed.is_success:
             raise self.refused("erp", changed)
+        await reverse_committed_tax(
+            self, tenant, order.order_id, {"lines": lines, "reference": key[:100]}, key=f"{key}:tax"
+        )
 
     async def follow_up_shipment(
         self, tenant: str, order: SalesOrder, erp_order_ref: str, notice: ShipmentNotice

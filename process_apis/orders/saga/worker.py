@@ -344,10 +344,10 @@ class SagaWorker:
         erp_order_ref: str | None,
     ) -> None:
         """Withdraw one line cancellation: fix its plan once, call the warehouses and the inventory process, then
-        the ERP, with keys of its own; record the result. An ERP that refuses the cut does not undo the withdrawal:
-        the ERP order goes on the worklist instead."""
+        the ERP and the tax engine, with keys of its own; record the result. An ERP or tax engine that refuses
+        the cut does not undo the withdrawal: the booking goes on the worklist instead."""
         key = f"cancel-lines:{step.order_id}:{cancellation_pk}"
-        erp_refusal: BusinessFailure | None = None
+        booking_refusal: BusinessFailure | None = None
         try:
             plan = await self._plan_withdrawal(pk, version, step, cancellation_pk)
             if plan is None:
@@ -372,9 +372,9 @@ class SagaWorker:
             units[line_id] = units.get(line_id, 0) + count
         if units and erp_order_ref is not None:
             try:
-                await self.systems.cut_booked_lines(step.tenant, erp_order_ref, units, key=f"{key}:erp")
+                await self.systems.cut_booked_lines(step.tenant, step.order, erp_order_ref, units, key=key)
             except BusinessFailure as failure:
-                erp_refusal = failure
+                booking_refusal = failure
             except (SystemUnavailable, httpx.TransportError) as error:
                 await self._record_retry(pk, version, "cancel_lines", getattr(error, "system", "network"), str(error))
                 return
@@ -383,17 +383,18 @@ class SagaWorker:
                 return
             session, record, cancellation = found
             target = await apply_withdrawal(session, record, cancellation, withdrawal)
-            if erp_refusal is not None:
+            if booking_refusal is not None:
+                system = booking_refusal.system
                 await Worklist(session).record(
                     tenant=record.tenant,
-                    kind=erp_refusal.kind,
-                    system="erp",
-                    subject=f"order:{record.order_id}:cut:{cancellation.id}:erp",
+                    kind=booking_refusal.kind,
+                    system=system,
+                    subject=f"order:{record.order_id}:cut:{cancellation.id}:{system}",
                     order_id=record.order_id,
-                    reason=f"the ERP order {erp_order_ref} still shows {units} the channel cut: {erp_refusal.summary}",
-                    snapshot={"step": "cancel_lines", "units": units, "reasons": erp_refusal.reasons},
+                    reason=f"the {system} still counts {units} the channel cut: {booking_refusal.summary}",
+                    snapshot={"step": "cancel_lines", "units": units, "reasons": booking_refusal.reasons},
                 )
-                cancellation.outcome = {**cancellation.outcome, "erp": erp_refusal.kind}
+                cancellation.outcome = {**cancellation.outcome, "booking": booking_refusal.kind}
             await self._cancellation_recorded(session, record, cancellation, target, sorted(withdrawal.emptied))
 
     async def _cancellation_failed(self, pk: int, version: int, cancellation_pk: int, failure: BusinessFailure) -> None:
@@ -439,7 +440,7 @@ class SagaWorker:
     ) -> None:
         record.lines_cancel_pending = await next_cancellation(session, record.id) is not None
         detail = {"units": cancellation.units, **cancellation.outcome, "fulfillment_requests_cancelled": emptied}
-        clean = not cancellation.outcome.get("not_withdrawn") and "erp" not in cancellation.outcome
+        clean = not cancellation.outcome.get("not_withdrawn") and "booking" not in cancellation.outcome
         outcome = "done" if cancellation.status == "done" and clean else "exception"
         system = "wms" if record.fulfillment_requests or emptied else "inventory"
         if target is not None:
