@@ -8,6 +8,8 @@ The rules, in the order the reasons are listed:
 * credit: when the customer has a credit limit, its exposure - what its booked orders have not yet
   invoiced, plus this order's total - must stay within it (invoiced amounts are settled in the channel,
   which this API does not see, so they leave the exposure).
+* When the backend is an ERP of record (NetSuite), the customer's standing is its: inactive, on credit hold,
+  and its credit limit against the exposure it reports (balance and unbilled orders) plus this order.
 * lines: every SKU must be in the item master and active, and its unit price must equal the customer's
   price list price (else the item's list price), to the currency's minor unit.
 * payment: ``authorized``, ``paid``, ``partially_paid`` or ``partially_refunded``; ``pending``,
@@ -24,6 +26,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from canonical import Money, OrderRejectReason, SalesOrder
+from system_apis.erp.adapters import CustomerStanding, ErpBackend
+from system_apis.erp.documents import posted
 from system_apis.erp.models import CustomerRecord, LegalEntityRecord
 from system_apis.erp.repository import CustomerRepository, ItemRepository, LegalEntityRepository, PriceListRepository
 from system_apis.erp.sales_repository import SalesOrderRepository
@@ -48,11 +52,13 @@ class OrderAssessment:
         self.reasons.append(OrderRejectReason(code=code, message=message, line_id=line_id))  # type: ignore[arg-type]
 
 
-async def assess_order(session: AsyncSession, tenant: str, order: SalesOrder) -> OrderAssessment:
-    """Check ``order`` against the tenant's master data; read-only."""
+async def assess_order(
+    session: AsyncSession, tenant: str, order: SalesOrder, backend: ErpBackend | None = None
+) -> OrderAssessment:
+    """Check ``order`` against the tenant's master data (and the backend's customer standing); read-only."""
     result = OrderAssessment()
     await _legal_entity(session, tenant, order, result)
-    await _customer(session, tenant, order, result)
+    await _customer(session, tenant, order, result, backend)
     await _lines(session, tenant, order, result)
     if order.financial_status not in _PAID_OR_AUTHORIZED:
         result.refuse("payment_not_authorized", f"payment is '{order.financial_status}', not authorized or paid")
@@ -81,7 +87,9 @@ async def _legal_entity(session: AsyncSession, tenant: str, order: SalesOrder, r
         )
 
 
-async def _customer(session: AsyncSession, tenant: str, order: SalesOrder, result: OrderAssessment) -> None:
+async def _customer(
+    session: AsyncSession, tenant: str, order: SalesOrder, result: OrderAssessment, backend: ErpBackend | None
+) -> None:
     if order.customer is not None:
         customer_id = order.customer.customer_id
     elif result.legal_entity is not None and result.legal_entity.guest_customer_id is not None:
@@ -94,6 +102,10 @@ async def _customer(session: AsyncSession, tenant: str, order: SalesOrder, resul
         result.refuse("unknown_customer", f"customer '{customer_id}' does not exist")
         return
     result.customer = customer
+    standing = await posted(backend.customer_standing(customer_id)) if backend is not None else None
+    if standing is not None:
+        _standing(customer_id, standing, order, result)
+        return
     if customer.status == "credit_hold":
         result.refuse("customer_on_credit_hold", f"customer '{customer_id}' is on credit hold")
     elif customer.status == "blocked":
@@ -115,6 +127,27 @@ async def _customer(session: AsyncSession, tenant: str, order: SalesOrder, resul
             "credit_limit_exceeded",
             f"open orders {open_value.amount} + this order {order.total.amount} exceed the credit limit"
             f" {limit.amount} {order.currency}",
+        )
+
+
+def _standing(customer_id: str, standing: CustomerStanding, order: SalesOrder, result: OrderAssessment) -> None:
+    """The ERP of record's word on the customer replaces our table's status and credit limit."""
+    if not standing.exists:
+        result.refuse("unknown_customer", f"the ERP has no customer '{customer_id}'")
+        return
+    if standing.inactive:
+        result.refuse("customer_blocked", f"customer '{customer_id}' is inactive in the ERP")
+    elif standing.credit_hold:
+        result.refuse("customer_on_credit_hold", f"customer '{customer_id}' is on credit hold in the ERP")
+    elif (
+        standing.credit_checked
+        and standing.credit_limit is not None
+        and standing.exposure + order.total.amount > standing.credit_limit
+    ):
+        result.refuse(
+            "credit_limit_exceeded",
+            f"balance and unbilled orders {standing.exposure} + this order {order.total.amount} exceed the"
+            f" ERP's credit limit {standing.credit_limit} {order.currency}",
         )
 
 

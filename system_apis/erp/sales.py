@@ -68,7 +68,7 @@ class SalesOrderService:
 
     async def validate(self, tenant: str, order: SalesOrder) -> SalesOrderDecision:
         check_tenant(tenant, order.tenant, "order")
-        assessment = await assess_order(self.session, tenant, order)
+        assessment = await assess_order(self.session, tenant, order, self.backend)
         entity = assessment.legal_entity.code if assessment.legal_entity is not None else None
         return SalesOrderDecision(accepted=assessment.accepted, reasons=assessment.reasons, legal_entity=entity)
 
@@ -76,7 +76,7 @@ class SalesOrderService:
         """Book the order once per source order: one already booked for it is a 409 naming its reference."""
         check_tenant(tenant, order.tenant, "order")
         await self._refuse_duplicate(tenant, order)
-        assessment = await assess_order(self.session, tenant, order)
+        assessment = await assess_order(self.session, tenant, order, self.backend)
         if not assessment.accepted:
             raise SalesOrderRejected(assessment.reasons)
         assert assessment.legal_entity is not None and assessment.customer is not None

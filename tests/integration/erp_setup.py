@@ -219,9 +219,15 @@ def netsuite_settings(
 
 
 def seed_netsuite(emulator: NetSuiteEmulator) -> None:
-    """The same customers and items, as NetSuite holds them (our ids as external ids)."""
-    for customer_id in _CUSTOMERS:
-        emulator.add("customer", customer_id, companyName=customer_id)
+    """The same customers (with their standing: inactive, credit hold, limit) and items, as NetSuite holds them
+    (our ids as external ids)."""
+    for customer_id, customer in _CUSTOMERS.items():
+        standing: dict[str, Any] = {"isInactive": customer.get("status") == "blocked", "balance": 0.0}
+        if customer.get("status") == "credit_hold":
+            standing["creditHoldOverride"] = {"id": "ON", "refName": "On"}
+        if limit := customer.get("credit_limit"):
+            standing["creditLimit"] = float(limit["amount"])
+        emulator.add("customer", customer_id, companyName=customer_id, **standing)
     for sku, (price, _active) in _ITEMS.items():
         emulator.add("inventoryItem", sku, itemId=sku, basePrice=float(Decimal(price)))
 

@@ -43,6 +43,36 @@ async def test_a_customer_netsuite_does_not_know_is_refused_and_nothing_is_creat
     assert retried.status_code == 422, "nothing was half-written: the retry is judged afresh"
 
 
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"creditHoldOverride": {"id": "ON", "refName": "On"}}, "customer_on_credit_hold"),
+        ({"isInactive": True}, "customer_blocked"),
+        ({"creditLimit": 150.0, "balance": 40.0, "unbilledOrders": 20.0}, "credit_limit_exceeded"),
+    ],
+)
+async def test_the_customers_standing_in_netsuite_decides_not_our_copy(
+    netsuite: ErpWorld, fields: dict[str, Any], code: str
+) -> None:
+    assert netsuite.netsuite is not None
+    customer = netsuite.netsuite.by_external_id("customer", "CUST-1001")
+    assert customer is not None
+    customer.update(fields)  # changed in NetSuite; our table still says active with no limit
+
+    decision = await netsuite.client.post(f"{ORDERS}/validate", json=sales_order())
+    booking = await netsuite.client.post(ORDERS, json=sales_order(), headers=key())
+
+    assert decision.status_code == 200
+    assert [reason["code"] for reason in decision.json()["reasons"]] == [code]
+    assert booking.status_code == 422
+    assert [reason["code"] for reason in booking.json()["reasons"]] == [code]
+    assert netsuite.netsuite.records["salesOrder"] == {}
+
+    customer.update({"creditHoldOverride": {"id": "OFF", "refName": "Off"}, "isInactive": False})
+    waived = await netsuite.client.post(ORDERS, json=sales_order(), headers=key())
+    assert waived.status_code == 201, "with the hold overridden off, no limit applies"
+
+
 async def test_an_order_netsuite_holds_from_before_a_crash_is_found_not_duplicated(netsuite: ErpWorld) -> None:
     assert netsuite.netsuite is not None
     customer = netsuite.netsuite.by_external_id("customer", "CUST-1001")

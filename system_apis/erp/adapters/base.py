@@ -74,6 +74,21 @@ class OrderPosting:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CustomerStanding:
+    """What the system of record says of a customer when it, not our tables, decides who may buy on credit."""
+
+    exists: bool = True
+    inactive: bool = False
+    credit_hold: bool = False
+    """Held by hand (NetSuite ``creditHoldOverride`` ON)."""
+    credit_checked: bool = True
+    """False when the hold is overridden OFF: no credit limit applies."""
+    credit_limit: Decimal | None = None
+    exposure: Decimal = Decimal(0)
+    """What the customer owes and has on order but not billed (NetSuite ``balance`` + ``unbilledOrders``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class LineChangePosting:
     """Lines of a booked order cut after booking: each with the quantity it now ships in all (``quantity``) and
     whether nothing more is left to ship on it (``closed``)."""
@@ -134,6 +149,9 @@ class ErpBackend(Protocol):
         """Raise :class:`BackendUnavailable` when the ERP cannot be reached."""
 
     async def book_sales_order(self, posting: OrderPosting) -> str: ...
+
+    async def customer_standing(self, customer_id: str) -> CustomerStanding | None:
+        """The customer's standing in the ERP of record; ``None`` when our own tables are the record."""
 
     async def change_lines(self, posting: LineChangePosting) -> None:
         """Set the lines' quantities (and close those with nothing left); repeating it changes nothing."""

@@ -6,6 +6,8 @@
   (``/salesOrder/{id}/!transform/itemFulfillment`` and ``.../!transform/invoice``) whose ``item.items`` name
   the order's lines by ``orderLine`` with the quantity (see the fixtures in ``tests/fixtures/netsuite``);
   a credit memo is ``POST /creditMemo`` created from the invoice.
+* A customer's standing is NetSuite's: ``isInactive``, ``creditHoldOverride`` (``ON`` holds, ``OFF`` waives the
+  limit, ``AUTO`` checks it), ``creditLimit``, and ``balance`` + ``unbilledOrders`` as the exposure.
 * Lines cut after booking are a ``PATCH /salesOrder/{id}`` of the ``item`` sublist naming each line by its
   ``line`` number with its new ``quantity`` (never below what was fulfilled; a line cut to nothing keeps its
   quantity), and ``isClosed`` once nothing is left to ship on it; the values are absolute, so a repeated PATCH
@@ -20,6 +22,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +35,7 @@ from system_apis.erp.adapters.base import (
     BackendRejected,
     BackendUnavailable,
     CreditMemoPosting,
+    CustomerStanding,
     FulfillmentPosting,
     InvoicePosting,
     LineChangePosting,
@@ -121,6 +125,24 @@ class NetSuiteBackend:
         if posting.shipping is not None:
             body["shippingCost"] = posting.shipping
         return await self._create("/salesOrder", body)
+
+    async def customer_standing(self, customer_id: str) -> CustomerStanding | None:
+        path = f"/customer/eid:{quote(customer_id, safe='')}"
+        response = await self._request("GET", path, missing_ok=True)
+        if response.status_code == 404:
+            return CustomerStanding(exists=False)
+        record = response.json()
+        override = record.get("creditHoldOverride")
+        hold = str(override.get("id") if isinstance(override, dict) else override or "AUTO").upper()
+        limit = record.get("creditLimit")
+        exposure = Decimal(str(record.get("balance") or 0)) + Decimal(str(record.get("unbilledOrders") or 0))
+        return CustomerStanding(
+            inactive=bool(record.get("isInactive")),
+            credit_hold=hold == "ON",
+            credit_checked=hold != "OFF",
+            credit_limit=None if limit is None else Decimal(str(limit)),
+            exposure=exposure,
+        )
 
     async def change_lines(self, posting: LineChangePosting) -> None:
         items: list[dict[str, Any]] = []

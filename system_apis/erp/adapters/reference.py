@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from system_apis.erp.adapters.base import (
     CreditMemoPosting,
+    CustomerStanding,
     FulfillmentPosting,
     InvoicePosting,
     LineChangePosting,
@@ -25,6 +26,10 @@ class ReferenceErpBackend:
 
     async def book_sales_order(self, posting: OrderPosting) -> str:
         return posting.erp_order_ref
+
+    async def customer_standing(self, customer_id: str) -> CustomerStanding | None:
+        """Our own customer table is the record (status, credit limit)."""
+        return None
 
     async def change_lines(self, posting: LineChangePosting) -> None:
         """The cut is in the order's own lines already (``cancelled_quantity``)."""
