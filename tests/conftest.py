@@ -124,8 +124,11 @@ def fast_settings(tmp_path: Path, **overrides: object) -> Settings:
 
 @pytest.fixture
 async def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Every service migrated on one database (table names are prefixed by service)."""
-    result = fast_settings(tmp_path, database_url=database_url)
+    """Every service migrated: on SQLite each in its own file, as the embedded product runs them (one shared file
+    would make every service queue behind every other's writes); on PostgreSQL all in one database (table names
+    are prefixed by service)."""
+    shared = None if database_url.startswith("sqlite") else database_url
+    result = fast_settings(tmp_path, database_url=shared)
     await asyncio.to_thread(migrations.upgrade, result)
     return result
 
