@@ -17,24 +17,26 @@ FEATURED = "TSHIRT-BLK-M"
 
 @pytest.fixture
 async def seeded(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> httpx.AsyncClient:
-    database = Database(product.settings.database_url_for("erp"))
+    settings = product.settings
+    erp, wms, inventory = (Database(settings.database_url_for(name)) for name in ("erp", "wms", "inventory"))
     try:
-        assert await seed_erp(database)
-        assert await seed_wms(database)
-        assert not await seed_wms(database), "seeding twice must not duplicate anything"
+        assert await seed_erp(erp)
+        assert await seed_wms(wms)
+        assert not await seed_wms(wms), "seeding twice must not duplicate anything"
+
+        async def count(database: Database, table: str) -> int:
+            async with database.reading() as session:
+                return int(await session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
 
         async def unconsumed() -> int:
             """Events announced by the ERP and WMS that the inventory process has not yet applied."""
-            async with database.transaction() as session:
-                announced = await session.scalar(
-                    text("SELECT (SELECT count(*) FROM erp_outbox) + (SELECT count(*) FROM wms_outbox)")
-                )
-                applied = await session.scalar(text("SELECT count(*) FROM inventory_inbox"))
-            return int(announced or 0) - int(applied or 0)
+            announced = await count(erp, "erp_outbox") + await count(wms, "wms_outbox")
+            return announced - await count(inventory, "inventory_inbox")
 
         await eventually(unconsumed, lambda pending: pending == 0, within=30)
     finally:
-        await database.dispose()
+        for database in (erp, wms, inventory):
+            await database.dispose()
     return gateway
 
 

@@ -21,12 +21,12 @@ async def test_a_storefront_call_is_one_trace_across_services_and_sql(
     assert isinstance(provider, TracerProvider), "services install the SDK provider"
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    database = Database(product.settings.database_url_for("wms"))
-    try:
-        await seed_erp(database)
-        await seed_wms(database)
-    finally:
-        await database.dispose()
+    for name, seed in (("erp", seed_erp), ("wms", seed_wms)):
+        database = Database(product.settings.database_url_for(name))
+        try:
+            await seed(database)
+        finally:
+            await database.dispose()
 
     async def ask() -> httpx.Response:
         return await gateway.get("/storefront/v1/availability", params={"sku": "TSHIRT-BLK-M"})
