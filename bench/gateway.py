@@ -11,7 +11,7 @@ connections for:
   revocation check and the GCRA rate limits (pool + plan; one Redis round trip), the version lifecycle check,
   usage recording, the bulkhead, tracing, the access log (written to a file) and the proxy;
 * the same with two worker processes (``omnigate serve gateway --workers 2``), and the same app served by granian
-  (:func:`create_gateway_asgi` is its factory).
+  with one and two workers (:func:`create_gateway_asgi` is its factory), so the server is chosen by measurement.
 
 Every server runs at once; load comes from wrk, in rounds that interleave the rows (each cell is the median of its
 rounds), and latency percentiles are wrk's. Client, servers and upstream share the machine's cores, so compare rows
@@ -360,7 +360,7 @@ def machine_note(upstream_kind: str, load_before: float) -> str:
     return (
         f"{os.cpu_count()} cores ({cpu}), Linux {platform.release()}, Python {platform.python_version()}; "
         f"wrk, gateway and upstream share the cores (no pinning). Upstream: {upstream_kind}. "
-        f"uvicorn {version('uvicorn')} (uvloop + httptools), granian {version('granian')} (1 worker, uvloop), "
+        f"uvicorn {version('uvicorn')} (uvloop + httptools), granian {version('granian')} (uvloop), "
         f"litestar {version('litestar')}, nginx {nginx_version} (1 worker). 1-minute load average before the run "
         f"{load_before:.2f}, after {os.getloadavg()[0]:.2f} (the bench alone keeps both cores busy: ~2)."
     )
@@ -530,19 +530,20 @@ def main() -> None:
             served = start("gateway-workers", command, env)
             targets.append(Target(name, served, gateway=True, log=tmp / "gateway-workers.log"))
             order.append(name)
-            name = "full chain, granian"
-            order.append(name)
-            if has_granian:
+            for workers in (1, 2):  # the server is chosen by measurement: granian beside uvicorn, 1 and 2 workers
+                name = "full chain, granian" + (f", {workers} workers" if workers > 1 else "")
+                order.append(name)
+                if not has_granian:
+                    skipped[name] = "granian not installed (.venv/bin/pip install granian)"
+                    continue
                 command = [
                     str(BIN / "granian"),
-                    *("--interface", "asgi", "--factory", "--workers", "1", "--loop", "uvloop", "--http", "1"),
-                    *("--no-ws", "--log-level", "warning", "--host", "127.0.0.1", "--port", "{port}"),
+                    *("--interface", "asgi", "--factory", "--workers", str(workers), "--loop", "uvloop"),
+                    *("--http", "1", "--no-ws", "--log-level", "warning", "--host", "127.0.0.1", "--port", "{port}"),
                     "bench.gateway:create_gateway_asgi",
                 ]
-                granian = start("gateway-granian", command, env)
-                targets.append(Target(name, granian, gateway=True, log=tmp / "gateway-granian.log"))
-            else:
-                skipped[name] = "granian not installed (.venv/bin/pip install granian)"
+                log = f"gateway-granian-{workers}"
+                targets.append(Target(name, start(log, command, env), gateway=True, log=tmp / f"{log}.log"))
 
             issued = httpx.post(
                 gateway + "/oauth/token",

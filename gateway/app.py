@@ -12,16 +12,15 @@ from gateway.admin.controllers import ClientAdminController
 from gateway.admin.versions import VersionAdminController
 from gateway.contracts.controllers import GATEWAY_APIS, ContractController
 from gateway.contracts.documents import DEFAULT_CONTRACTS_DIR, ContractShelf
-from gateway.controllers import ProxyController
+from gateway.edge import ProxyEdge, UnknownApiController
 from gateway.models import GatewayBase
 from gateway.oauth.controllers import OAuthController
 from gateway.oauth.security import security_lifespan
-from gateway.observability import PrometheusController, access_log_middleware, metrics_config
+from gateway.observability import PrometheusController, record_traffic
 from gateway.routes import DEFAULT_POLICY_FILE, PolicyFile
 from gateway.traffic.bulkhead import Bulkheads
 from gateway.versions.lifecycle import VersionBook
 from gateway.versions.usage import UsageRecorder
-from gateway.webhooks import WebhookController
 from service_kit.app import ServiceDefinition, ServiceRuntime, create_service_app
 from service_kit.health import ReadinessCheck
 from service_kit.problems import raise_for_upstream
@@ -57,17 +56,18 @@ def create_app(runtime: ServiceRuntime) -> Litestar:
             VersionAdminController,
             PrometheusController,
             ContractController,
-            WebhookController,
-            ProxyController,
+            UnknownApiController,
         ],
         title="Omnigate gateway",
         readiness_checks=[_upstream_ready(name) for name in policy.current.upstreams_in_use],
         health_checks_readiness=True,
         lifespan=[security_lifespan(runtime.settings), _version_lifespan],
-        middleware=[access_log_middleware, metrics_config().middleware],
     )
     contracts = ContractShelf(runtime.settings.contracts_dir or DEFAULT_CONTRACTS_DIR)
     app.state.update(policy=policy, bulkheads=Bulkheads(), contracts=contracts)
+    # Litestar calls its asgi_handler for every request once the scope holds the app and its state: the proxy
+    # path is served there, before routing (see gateway.edge), and every request is logged and counted.
+    app.asgi_handler = record_traffic(ProxyEdge(app, app.asgi_handler, max_body=runtime.settings.max_request_body))
     return app
 
 

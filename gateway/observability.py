@@ -8,17 +8,15 @@ import logging
 import time
 from typing import Any
 
-from litestar import Request
 from litestar.enums import ScopeType
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
-from gateway.routes import PolicyFile
 from gateway.traffic.bulkhead import Bulkhead
 from service_kit.telemetry import current_trace_id
 
-__all__ = ["PrometheusController", "access_log_middleware", "metrics_config", "observe_upstream"]
+__all__ = ["PrometheusController", "observe_upstream", "record_traffic"]
 
 access_logger = logging.getLogger("omnigate.gateway.access")
 _CIRCUIT_STATES = {"closed": 0, "half_open": 1, "open": 2}
@@ -29,27 +27,18 @@ CIRCUIT_STATE = Gauge(
 )
 
 
-def _segments(request: Request[Any, Any, Any]) -> tuple[str, str]:
-    """``(api, version)`` of a proxied path; anything not in the route table is ``other`` (bounded labels)."""
-    parts = request.url.path.strip("/").split("/")
-    policy: PolicyFile | None = getattr(request.app.state, "policy", None)
-    if policy is None or len(parts) < 2:
-        return "other", "other"
-    try:
-        _, major = policy.table.resolve(parts[0], parts[1])
-    except Exception:
-        return "other", "other"
-    return parts[0], f"v{major}"
-
-
-def metrics_config() -> PrometheusConfig:
-    return PrometheusConfig(
-        app_name="omnigate_gateway",
-        prefix="omnigate",
-        group_path=True,
-        labels={"api": lambda request: _segments(request)[0], "version": lambda request: _segments(request)[1]},
-        exclude=["/metrics", "/health", "/ready"],
-    )
+_LABELS = ["method", "path", "status_code", "app_name", "api", "version"]
+REQUESTS = Counter("omnigate_requests_total", "Total requests", _LABELS)
+REQUEST_ERRORS = Counter("omnigate_requests_error_total", "Total requests answered with a 5xx status", _LABELS)
+REQUEST_DURATION = Histogram("omnigate_request_duration_seconds", "Request duration, in seconds", _LABELS)
+IN_PROGRESS = Gauge(
+    "omnigate_requests_in_progress",
+    "Total requests currently in progress",
+    ["method", "app_name"],
+    multiprocess_mode="livesum",
+)
+_APP_NAME = "omnigate_gateway"
+_UNLABELLED = frozenset({"/metrics", "/health", "/ready"})
 
 
 def observe_upstream(clients: Any, bulkhead: Bulkhead) -> None:
@@ -59,15 +48,19 @@ def observe_upstream(clients: Any, bulkhead: Bulkhead) -> None:
         CIRCUIT_STATE.labels(bulkhead.upstream).set(_CIRCUIT_STATES.get(breaker.state, 0))
 
 
-def access_log_middleware(app: ASGIApp) -> ASGIApp:
-    """One JSON log line per HTTP request: client, API, version, route, status, latency, trace id."""
+def record_traffic(app: ASGIApp) -> ASGIApp:
+    """Around every HTTP request: one JSON access-log line (client, API, version, route, status, latency, trace
+    id) and the request metrics (by method, route, status, API and version; anything not in the route table is
+    ``other``, so labels stay bounded). The proxy path and Litestar's routes both set what they know of the
+    request in the scope (``path_template``; ``state``: ``api``, ``version``, ``client_id``)."""
 
-    async def log_access(scope: Scope, receive: Receive, send: Send) -> None:
+    async def record(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         started = time.perf_counter()
         status = 500
+        method = scope["method"]
 
         async def sending(message: Message) -> None:
             nonlocal status
@@ -75,24 +68,42 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
                 status = message["status"]
             await send(message)
 
+        in_progress = IN_PROGRESS.labels(method, _APP_NAME)
+        in_progress.inc()
         try:
             await app(scope, receive, sending)
         finally:
+            in_progress.dec()
+            elapsed = time.perf_counter() - started
             state = scope.get("state", {})
+            route = scope.get("path_template", scope["path"])
             access_logger.info(
                 "%s %s %s",
-                scope.get("method"),
+                method,
                 scope["path"],
                 status,
                 extra={
                     "client_id": state.get("client_id", "anonymous"),
                     "api": state.get("api"),
                     "version": state.get("version"),
-                    "route": scope.get("path_template", scope["path"]),
+                    "route": route,
                     "status": status,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "latency_ms": round(elapsed * 1000, 2),
                     "trace_id": current_trace_id(),
                 },
             )
+            if scope["path"] not in _UNLABELLED:
+                labels = (
+                    method,
+                    route,
+                    str(status),
+                    _APP_NAME,
+                    state.get("api", "other"),
+                    state.get("version", "other"),
+                )
+                REQUESTS.labels(*labels).inc()
+                REQUEST_DURATION.labels(*labels).observe(elapsed)
+                if status >= 500:
+                    REQUEST_ERRORS.labels(*labels).inc()
 
-    return log_access
+    return record

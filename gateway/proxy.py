@@ -1,45 +1,48 @@
 """Forwards a public request to its upstream service and the answer back, as a transparent proxy.
 
-The gateway decides who may call what; it never looks inside bodies (no business logic here).
+The gateway decides who may call what; it never looks inside bodies (no business logic here). Both sides are
+handled at the ASGI level (:class:`IncomingCall` reads the scope, :func:`send_answer` writes the messages): this is
+the gateway's hot path, served before Litestar routes anything (``gateway.edge``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
-import httpx
-from litestar import Request
-from litestar.background_tasks import BackgroundTask
-from litestar.response.base import ASGIResponse
-from litestar.response.streaming import ASGIStreamingResponse
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_413_REQUEST_ENTITY_TOO_LARGE
+from litestar.types import HTTPScope, Receive, Send
 
 from gateway.routes import Route
 from gateway.traffic.bulkhead import Bulkhead
+from service_kit.http.clients import ServiceClients
 
-__all__ = ["forward"]
+__all__ = ["IncomingCall", "UpstreamAnswer", "forward", "send_answer"]
 
 # RFC 9110 §7.6.1 hop-by-hop headers, plus what the transport recomputes.
 _HOP_BY_HOP = frozenset(
     {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
     }
 )
 # Trace context is re-injected by the traced client; identity headers are ours to set, never the caller's;
 # the bearer token stops here (upstreams get the verified identity instead).
-_STRIPPED_REQUEST = _HOP_BY_HOP | {"traceparent", "tracestate", "authorization", "omnigate-tenant"}
+_STRIPPED_REQUEST = _HOP_BY_HOP | {b"traceparent", b"tracestate", b"authorization", b"omnigate-tenant"}
 # Bodies are relayed raw (still compressed if they were), so Content-Encoding stays.
-_STRIPPED_RESPONSE = _HOP_BY_HOP | {"x-trace-id"}
-_INTERNAL_PREFIX = "x-omnigate-"
+_STRIPPED_RESPONSE = _HOP_BY_HOP | {b"x-trace-id"}
+_INTERNAL_PREFIX = b"x-omnigate-"
+_FORWARDED_PREFIX = b"x-forwarded-"
 
 
 _BUFFERED_BODY_LIMIT = 64 * 1024
@@ -51,57 +54,130 @@ _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 """Kept as they are in a forwarded target; anything else (controls, spaces, raw non-ASCII) is percent-encoded."""
 
 
-def _raw_target(request: Request[Any, Any, Any]) -> str:
-    """The path and query exactly as the caller sent them (still percent-encoded): re-encoding the decoded
-    path would change what the upstream sees, and fail on characters a URL may only carry encoded."""
-    scope = request.scope
-    raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-    query: bytes = scope.get("query_string", b"")
-    return quote(raw_path + (b"?" + query if query else b""), safe=_URL_SAFE)
+def _too_large() -> HTTPException:
+    return HTTPException(status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+
+
+class IncomingCall:
+    """The caller's request, read off the ASGI scope: what the policy chain and the proxy need, nothing parsed
+    that they do not."""
+
+    __slots__ = ("_receive", "headers", "max_body", "method", "path", "scope")
+
+    def __init__(self, scope: HTTPScope, receive: Receive, *, max_body: int) -> None:
+        self.scope = scope
+        self._receive = receive
+        self.max_body = max_body
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        """Lower-case name → value, for looking headers up (the proxy forwards the raw list)."""
+
+    @property
+    def client_host(self) -> str:
+        client = self.scope.get("client")
+        return client[0] if client else ""
+
+    def raw_target(self) -> str:
+        """The path and query exactly as the caller sent them (still percent-encoded): re-encoding the decoded
+        path would change what the upstream sees, and fail on characters a URL may only carry encoded."""
+        raw_path: bytes = self.scope.get("raw_path") or self.path.encode("utf-8")
+        query: bytes = self.scope.get("query_string", b"")
+        return quote(raw_path + (b"?" + query if query else b""), safe=_URL_SAFE)
+
+    def _declared_length(self) -> int | None:
+        length = self.headers.get("content-length")
+        if length is None:
+            return None
+        if not length.isdigit():
+            raise HTTPException(status_code=HTTP_400_BAD_REQUEST, detail="Content-Length must be a number of bytes")
+        if int(length) > self.max_body:
+            raise _too_large()
+        return int(length)
+
+    def streams(self) -> bool:
+        """Whether the body is too large (or of unknown length) to be read whole before forwarding."""
+        length = self._declared_length()
+        return "transfer-encoding" in self.headers or (length is not None and length > _BUFFERED_BODY_LIMIT)
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body as it arrives; a 413 problem once it passes ``max_body`` (413 before a byte is read when
+        ``Content-Length`` already says so)."""
+        self._declared_length()
+        size = 0
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise HTTPException(status_code=HTTP_400_BAD_REQUEST, detail="The caller went away mid-request")
+            chunk: bytes = message.get("body", b"")  # type: ignore[assignment]
+            size += len(chunk)
+            if size > self.max_body:
+                raise _too_large()
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+    async def body(self) -> bytes:
+        return b"".join([chunk async for chunk in self.stream()])
+
+
+@dataclass(slots=True)
+class UpstreamAnswer:
+    """The upstream's answer, on its way back to the caller: a small one read whole (``body``), a large one as
+    ``chunks`` that must be followed by ``finish`` (which closes the upstream response and frees its slot)."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes = b""
+    chunks: AsyncIterator[bytes] | None = None
+    finish: Callable[[], Awaitable[None]] | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    """The gateway's own headers for the caller (quota, version lifecycle)."""
 
 
 async def forward(
-    request: Request[Any, Any, Any],
+    call: IncomingCall,
     route: Route,
-    client: httpx.AsyncClient,
+    clients: ServiceClients,
     identity: list[tuple[str, str]],
     bulkhead: Bulkhead,
-) -> ASGIResponse:
-    """Send the request on with forwarding and identity headers set by us, and relay the answer back.
+) -> UpstreamAnswer:
+    """Send the request on with forwarding and identity headers set by us, and take the answer.
 
-    An answer of up to ``_BUFFERED_BODY_LIMIT`` bytes is read whole and sent in one piece (most API answers: the
-    streaming machinery costs more than the copy); a larger one, or one of unknown length, streams. The bulkhead
-    slot is held until the upstream's answer has been read to its end (or the caller went away).
+    An answer of up to ``_BUFFERED_BODY_LIMIT`` bytes is read whole (most API answers: the streaming machinery
+    costs more than the copy); a larger one, or one of unknown length, streams. The bulkhead slot is held until
+    the upstream's answer has been read to its end (or the caller went away).
     """
-    client_host = request.client.host if request.client else ""
-    prior = request.headers.get("x-forwarded-for")
+    prior = call.headers.get("x-forwarded-for")
+    client_host = call.client_host
     headers = [
         (name, value)
-        for name, value in request.headers.items()
+        for name, value in call.scope["headers"]
         if name not in _STRIPPED_REQUEST
         and not name.startswith(_INTERNAL_PREFIX)
-        and not name.startswith("x-forwarded-")
+        and not name.startswith(_FORWARDED_PREFIX)
     ]
-    headers += [
+    forwarded = [
         ("x-forwarded-for", f"{prior}, {client_host}" if prior else client_host),
-        ("x-forwarded-proto", request.url.scheme),
-        ("x-forwarded-host", request.headers.get("host", "")),
+        ("x-forwarded-proto", call.scope.get("scheme", "http")),
+        ("x-forwarded-host", call.headers.get("host", "")),
         *identity,
     ]
-    target = _raw_target(request)
-    length = request.headers.get("content-length")
-    streamed = "transfer-encoding" in request.headers or (length is not None and int(length) > _BUFFERED_BODY_LIMIT)
-    content = request.stream() if streamed else await request.body()
-    outgoing = client.build_request(request.method, target, headers=headers, content=content, timeout=route.timeout)
+    headers += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in forwarded]
+    content = call.stream() if call.streams() else await call.body()
     await bulkhead.enter()
     try:
-        upstream = await client.send(outgoing, stream=True)
+        upstream = await clients.send_streaming(
+            route.upstream, call.method, call.raw_target(), headers=headers, content=content, time_limit=route.timeout
+        )
     except BaseException:
         bulkhead.leave()
         raise
-    head = request.method == "HEAD"
-    answer_length = upstream.headers.get("content-length")
-    if head or (answer_length is not None and answer_length.isdigit() and int(answer_length) <= _BUFFERED_BODY_LIMIT):
+    head = call.method == "HEAD"
+    relayed = [(name, value) for name, value in upstream.headers.raw if name.lower() not in _STRIPPED_RESPONSE]
+    length = upstream.headers.get("content-length")
+    if head or (length is not None and length.isdigit() and int(length) <= _BUFFERED_BODY_LIMIT):
         try:  # a small answer is read whole: no streaming machinery, and the slot is free before we reply
             body = b"" if head else b"".join([chunk async for chunk in upstream.aiter_raw()])
         finally:
@@ -109,27 +185,30 @@ async def forward(
                 await upstream.aclose()
             finally:
                 bulkhead.leave()
-        response: ASGIResponse = ASGIResponse(
-            body=body,
-            status_code=upstream.status_code,
-            is_head_response=head,
-            media_type=upstream.headers.get("content-type", "application/octet-stream"),
-        )
-    else:
+        relayed.append((b"content-length", (length if head and length else str(len(body))).encode()))
+        return UpstreamAnswer(upstream.status_code, relayed, body=body)
 
-        async def finish() -> None:
-            try:
-                await upstream.aclose()
-            finally:
-                bulkhead.leave()
+    async def finish() -> None:
+        try:
+            await upstream.aclose()
+        finally:
+            bulkhead.leave()
 
-        response = ASGIStreamingResponse(
-            iterator=upstream.aiter_raw(),
-            status_code=upstream.status_code,
-            background=BackgroundTask(finish),
-            media_type=upstream.headers.get("content-type", "application/octet-stream"),
-        )
-    for name, value in upstream.headers.multi_items():
-        if name.lower() not in _STRIPPED_RESPONSE and name.lower() != "content-type":
-            response.headers.add(name, value)
-    return response
+    return UpstreamAnswer(upstream.status_code, relayed, chunks=upstream.aiter_raw(), finish=finish)
+
+
+async def send_answer(send: Send, answer: UpstreamAnswer) -> None:
+    """Relay the answer to the caller, with the gateway's own headers added."""
+    headers = answer.headers + [(name.lower().encode(), value.encode()) for name, value in answer.extra_headers.items()]
+    if answer.chunks is None:
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body, "more_body": False})
+        return
+    try:
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        async for chunk in answer.chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        if answer.finish is not None:
+            await answer.finish()

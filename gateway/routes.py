@@ -137,6 +137,9 @@ class RouteTable:
     def upstreams(self) -> list[str]:
         return sorted({route.upstream for route in self._routes.values()})
 
+    def knows(self, api: str) -> bool:
+        return api in self._routes
+
     def resolve(self, api: str, version: str) -> tuple[Route, int]:
         """The route and the major version number for ``/{api}/{version}/...``."""
         route = self._routes.get(api)

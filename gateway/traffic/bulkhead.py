@@ -26,12 +26,16 @@ class Bulkhead:
         self.max_concurrency = max_concurrency
         self.queue_timeout = queue_timeout
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._in_flight = IN_FLIGHT.labels(upstream)
 
     async def enter(self) -> None:
         try:
-            async with asyncio.timeout(self.queue_timeout):
+            if self._slots.locked():  # full: wait, but not for ever (a free slot is taken without a timer)
+                async with asyncio.timeout(self.queue_timeout):
+                    await self._slots.acquire()
+            else:
                 await self._slots.acquire()
-            IN_FLIGHT.labels(self.upstream).inc()
+            self._in_flight.inc()
         except TimeoutError:
             raise UpstreamSaturated(
                 f"'{self.upstream}' already has {self.max_concurrency} requests in flight; retry shortly",
@@ -40,7 +44,7 @@ class Bulkhead:
 
     def leave(self) -> None:
         self._slots.release()
-        IN_FLIGHT.labels(self.upstream).dec()
+        self._in_flight.dec()
 
 
 class Bulkheads:

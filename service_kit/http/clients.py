@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
+
 import httpx
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
@@ -65,6 +67,9 @@ class ServiceClients:
         self._registry = registry
         self._settings = settings
         self._clients: dict[str, httpx.AsyncClient] = {}
+        self._transports: dict[str, httpx.AsyncBaseTransport] = {}
+        self._base_urls: dict[str, str] = {}
+        self._timeouts: dict[float, dict[str, float | None]] = {}
         self.breakers: dict[str, CircuitBreaker] = {}
 
     def get(self, upstream: str) -> httpx.AsyncClient:
@@ -80,17 +85,46 @@ class ServiceClients:
             retries=s.retries,
             backoff=s.retry_backoff,
         )
+        transport = TracedTransport(resilient)
         client = StatelessClient(
             base_url=self._registry.base_url(upstream),
-            transport=TracedTransport(resilient),
+            transport=transport,
             timeout=httpx.Timeout(
                 connect=s.connect_timeout, read=s.read_timeout, write=s.write_timeout, pool=s.pool_timeout
             ),
             limits=limits,
         )
         self._clients[upstream] = client
+        self._transports[upstream] = transport
         self.breakers[upstream] = breaker
         return client
+
+    async def send_streaming(
+        self,
+        upstream: str,
+        method: str,
+        target: str,
+        *,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes | AsyncIterable[bytes],
+        time_limit: float,
+    ) -> httpx.Response:
+        """``target`` (path and query, already encoded) sent to ``upstream`` through the same transport as its
+        client's requests (trace context, retries, circuit breaker, pool), and the answer's head; its body streams
+        (close the response).
+
+        For relaying a request as it came (the gateway's proxy hop): it skips what ``AsyncClient.send`` adds per
+        request (URL merging, cookies, auth and redirect flows, hooks), which a relay never uses and which cost
+        about a tenth of each proxied call's CPU. ``time_limit`` bounds each phase (connect, write, read, pool).
+        """
+        if (base_url := self._base_urls.get(upstream)) is None:
+            base_url = self._base_urls[upstream] = str(self.get(upstream).base_url).rstrip("/")
+        if (timeouts := self._timeouts.get(time_limit)) is None:
+            timeouts = self._timeouts[time_limit] = httpx.Timeout(time_limit).as_dict()
+        request = httpx.Request(
+            method, base_url + target, headers=headers, content=content, extensions={"timeout": timeouts}
+        )
+        return await self._transports[upstream].handle_async_request(request)
 
     async def aclose(self) -> None:
         for client in self._clients.values():

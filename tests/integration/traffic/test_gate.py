@@ -4,6 +4,7 @@ Redis every key the script touches lies in one cluster slot."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -76,6 +77,32 @@ async def test_a_revoked_token_is_refused_and_takes_nothing(stores: tuple[Gate, 
     assert verdict.revoked
     assert verdict.decisions == []
     assert (await limiter.acquire("pool", POOL, record=False)).remaining == 2, "the pool is still full (3, less 1)"
+
+
+async def test_checks_made_at_once_are_exact_together(stores: tuple[Gate, RevocationList, RateLimiter]) -> None:
+    """Concurrent checks (sent to Redis as one batch) are decided one by one, in arrival order: exactly the burst
+    is admitted, and a revoked token among them is refused without taking a cell."""
+    gate, revocations, _ = stores
+    await revocations.revoke("jti-gone", time.time() + 60)
+    plan = Limit(rate=1, period=60.0, burst=5)
+    jtis = [f"jti-{i}" if i != 3 else "jti-gone" for i in range(12)]
+    verdicts = await asyncio.gather(*(gate.check(jti, [Bucket("plan:p:client:a", plan)]) for jti in jtis))
+    assert verdicts[3].revoked
+    admitted = [i for i, verdict in enumerate(verdicts) if verdict.decisions and verdict.decisions[0].allowed]
+    assert admitted == [0, 1, 2, 4, 5], "the first five live tokens, in the order they asked"
+    assert [verdicts[i].decisions[0].remaining for i in admitted] == [4, 3, 2, 1, 0]
+
+
+async def test_a_script_redis_lost_is_loaded_again(redis_available: None) -> None:
+    """After a Redis restart or ``SCRIPT FLUSH`` the next checks load the script again instead of failing."""
+    prefix = f"omnigate-gate-{uuid.uuid4().hex[:8]}:"
+    async with Redis.from_url(REDIS_URL) as redis:
+        gate = RedisGate(redis, prefix=prefix)
+        await gate.check(None, [Bucket("pool", POOL)])
+        await redis.script_flush()
+        verdicts = await asyncio.gather(*(gate.check(None, [Bucket("pool", POOL)]) for _ in range(3)))
+        await redis.delete(limiter_key(prefix, "pool"))
+    assert [v.decisions[0].allowed for v in verdicts] == [True, True, False], "burst 3, one cell taken before"
 
 
 def test_every_key_of_the_script_shares_one_cluster_slot() -> None:
