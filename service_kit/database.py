@@ -8,6 +8,8 @@ gets a problem response and nothing is half-written.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -16,12 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiosqlite
 import sqlalchemy.ext.asyncio as sqlalchemy_asyncio
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.util import await_only
 
 if TYPE_CHECKING:
     from litestar.datastructures import State
+    from sqlalchemy.engine import ExceptionContext
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -137,6 +142,33 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(_READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        _close_failed_cursors(context.original_exception)
+
+
+def _close_failed_cursors(error: BaseException) -> None:
+    """Close the driver cursor of a statement that failed now, on its connection's thread.
+
+    SQLAlchemy's aiosqlite adapter does not close it: the frames of the error's traceback keep it, in a reference
+    cycle, until the garbage collector frees it on the event loop's thread. Freeing an open sqlite3 cursor resets its
+    statement, which takes its connection's mutex, and by then the connection may be back in the pool and waiting
+    for the write lock: its driver thread holds that mutex while SQLite's busy handler sleeps. The event loop stops,
+    so the transaction that holds the lock can never commit, and the waiter fails "database is locked" after the
+    whole ``busy_timeout``. A closed cursor is freed without touching its connection.
+    """
+    cursors: dict[int, aiosqlite.Cursor] = {}
+    trace = error.__traceback__
+    while trace is not None:  # the locals of the frames it left (running frames do not show theirs)
+        found = (v for v in gc.get_referents(trace.tb_frame) if isinstance(v, aiosqlite.Cursor))
+        cursors.update((id(cursor), cursor) for cursor in found)
+        trace = trace.tb_next
+    for cursor in cursors.values():
+        closing = cursor.close()
+        with contextlib.suppress(Exception):  # its connection is gone: nothing left to reset
+            await_only(closing)
+        closing.close()  # a no-op once awaited
 
 
 def _switch_to_wal(cursor: Any) -> None:
