@@ -155,6 +155,10 @@ class RedisGate:
             results = await self._evaluate([(keys, args) for keys, args, _ in batch])
         except Exception as exc:
             results = [exc] * len(batch)
+        except BaseException:  # cancelled (shutting down): no request may wait for an answer that will not come
+            for _, _, answer in batch:
+                answer.cancel()
+            raise
         for (_, _, answer), result in zip(batch, results, strict=True):
             if answer.done():  # its request was cancelled (the caller went away)
                 continue
