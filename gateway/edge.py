@@ -40,7 +40,9 @@ class ProxyEdge:
 
     It is installed as the Litestar app's ``asgi_handler``, which Litestar calls after it has put the app and a
     ``state`` into the scope and wrapped ``send`` with the ``before_send`` hooks (``X-Trace-Id``): the proxy path
-    keeps those, and skips only the routing.
+    keeps those. It skips what Litestar does from routing on: path normalisation (``//storefront/v1/x`` names no
+    API), ``root_path`` handling, per-route middleware and ``after_exception`` hooks (the gateway configures none;
+    anything that must see every request wraps this edge, as ``record_traffic`` does).
     """
 
     def __init__(self, app: Litestar, routed: ASGIApp, *, max_body: int) -> None:
@@ -77,7 +79,9 @@ class ProxyEdge:
         except Exception as exc:
             await self._refuse(scope, receive, send, exc)
             return
-        await send_answer(send, answer)  # fails only once the answer has started: the server ends the connection
+        await send_answer(
+            send, receive, answer
+        )  # fails only once the answer has started: the server ends the connection
 
     async def _refuse(self, scope: HTTPScope, receive: Receive, send: Send, exc: Exception) -> None:
         """Answer with what the app's exception handlers make of ``exc``, as for any routed request."""

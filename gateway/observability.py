@@ -39,6 +39,7 @@ IN_PROGRESS = Gauge(
 )
 _APP_NAME = "omnigate_gateway"
 _UNLABELLED = frozenset({"/metrics", "/health", "/ready"})
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def observe_upstream(clients: Any, bulkhead: Bulkhead) -> None:
@@ -68,7 +69,7 @@ def record_traffic(app: ASGIApp) -> ASGIApp:
                 status = message["status"]
             await send(message)
 
-        in_progress = IN_PROGRESS.labels(method, _APP_NAME)
+        in_progress = IN_PROGRESS.labels(method if method in _METHODS else "other", _APP_NAME)
         in_progress.inc()
         try:
             await app(scope, receive, sending)
@@ -92,10 +93,10 @@ def record_traffic(app: ASGIApp) -> ASGIApp:
                     "trace_id": current_trace_id(),
                 },
             )
-            if scope["path"] not in _UNLABELLED:
+            if scope["path"] not in _UNLABELLED:  # labels stay bounded: an unrouted path or method is "other"
                 labels = (
-                    method,
-                    route,
+                    method if method in _METHODS else "other",
+                    scope.get("path_template", "other"),
                     str(status),
                     _APP_NAME,
                     state.get("api", "other"),

@@ -7,6 +7,7 @@ the gateway's hot path, served before Litestar routes anything (``gateway.edge``
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -41,6 +42,8 @@ _HOP_BY_HOP = frozenset(
 _STRIPPED_REQUEST = _HOP_BY_HOP | {b"traceparent", b"tracestate", b"authorization", b"omnigate-tenant"}
 # Bodies are relayed raw (still compressed if they were), so Content-Encoding stays.
 _STRIPPED_RESPONSE = _HOP_BY_HOP | {b"x-trace-id"}
+_BODILESS_STATUSES = frozenset({204, 304})
+"""Answers that carry no body and must not say how long it is (RFC 9110 §8.6)."""
 _INTERNAL_PREFIX = b"x-omnigate-"
 _FORWARDED_PREFIX = b"x-forwarded-"
 
@@ -62,7 +65,7 @@ class IncomingCall:
     """The caller's request, read off the ASGI scope: what the policy chain and the proxy need, nothing parsed
     that they do not."""
 
-    __slots__ = ("_receive", "headers", "max_body", "method", "path", "scope")
+    __slots__ = ("_receive", "headers", "max_body", "method", "path", "refusal", "scope")
 
     def __init__(self, scope: HTTPScope, receive: Receive, *, max_body: int) -> None:
         self.scope = scope
@@ -70,8 +73,15 @@ class IncomingCall:
         self.max_body = max_body
         self.method: str = scope["method"]
         self.path: str = scope["path"]
-        self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-        """Lower-case name → value, for looking headers up (the proxy forwards the raw list)."""
+        self.headers: dict[str, str] = {}
+        """Lower-case name → value (repeated fields joined by ", "), for looking headers up; the proxy forwards the
+        raw list."""
+        for raw_name, raw_value in scope["headers"]:
+            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+            self.headers[name] = f"{self.headers[name]}, {value}" if name in self.headers else value
+        self.refusal: HTTPException | None = None
+        """Why reading the body was stopped (too large, the caller went away): the real answer to a request whose
+        upstream call then failed."""
 
     @property
     def client_host(self) -> str:
@@ -108,11 +118,15 @@ class IncomingCall:
         while True:
             message = await self._receive()
             if message["type"] == "http.disconnect":
-                raise HTTPException(status_code=HTTP_400_BAD_REQUEST, detail="The caller went away mid-request")
+                self.refusal = HTTPException(
+                    status_code=HTTP_400_BAD_REQUEST, detail="The caller went away mid-request"
+                )
+                raise self.refusal
             chunk: bytes = message.get("body", b"")  # type: ignore[assignment]
             size += len(chunk)
             if size > self.max_body:
-                raise _too_large()
+                self.refusal = _too_large()
+                raise self.refusal
             if chunk:
                 yield chunk
             if not message.get("more_body", False):
@@ -147,7 +161,7 @@ async def forward(
 
     An answer of up to ``_BUFFERED_BODY_LIMIT`` bytes is read whole (most API answers: the streaming machinery
     costs more than the copy); a larger one, or one of unknown length, streams. The bulkhead slot is held until
-    the upstream's answer has been read to its end (or the caller went away).
+    the upstream's answer has been read to its end or the caller went away (see :func:`send_answer`).
     """
     prior = call.headers.get("x-forwarded-for")
     client_host = call.client_host
@@ -171,21 +185,31 @@ async def forward(
         upstream = await clients.send_streaming(
             route.upstream, call.method, call.raw_target(), headers=headers, content=content, time_limit=route.timeout
         )
-    except BaseException:
+    except BaseException as failure:
         bulkhead.leave()
+        if call.refusal is not None:  # the body stream was cut by us: that, not the upstream, is the answer
+            raise call.refusal from failure
         raise
-    head = call.method == "HEAD"
-    relayed = [(name, value) for name, value in upstream.headers.raw if name.lower() not in _STRIPPED_RESPONSE]
+    if call.refusal is not None:  # an upstream in this process answers even when the body it read was cut
+        try:
+            await upstream.aclose()
+        finally:
+            bulkhead.leave()
+        raise call.refusal
+    relayed = [
+        (lower, value) for name, value in upstream.headers.raw if (lower := name.lower()) not in _STRIPPED_RESPONSE
+    ]
     length = upstream.headers.get("content-length")
-    if head or (length is not None and length.isdigit() and int(length) <= _BUFFERED_BODY_LIMIT):
+    if length is not None and length.isdigit() and int(length) <= _BUFFERED_BODY_LIMIT:
         try:  # a small answer is read whole: no streaming machinery, and the slot is free before we reply
-            body = b"" if head else b"".join([chunk async for chunk in upstream.aiter_raw()])
+            body = b"".join([chunk async for chunk in upstream.aiter_raw()])
         finally:
             try:
                 await upstream.aclose()
             finally:
                 bulkhead.leave()
-        relayed.append((b"content-length", (length if head and length else str(len(body))).encode()))
+        if upstream.status_code not in _BODILESS_STATUSES:
+            relayed.append((b"content-length", str(len(body)).encode()))
         return UpstreamAnswer(upstream.status_code, relayed, body=body)
 
     async def finish() -> None:
@@ -197,18 +221,38 @@ async def forward(
     return UpstreamAnswer(upstream.status_code, relayed, chunks=upstream.aiter_raw(), finish=finish)
 
 
-async def send_answer(send: Send, answer: UpstreamAnswer) -> None:
-    """Relay the answer to the caller, with the gateway's own headers added."""
-    headers = answer.headers + [(name.lower().encode(), value.encode()) for name, value in answer.extra_headers.items()]
+async def send_answer(send: Send, receive: Receive, answer: UpstreamAnswer) -> None:
+    """Relay the answer to the caller. The gateway's own headers replace any the upstream sent by the same name
+    (``Link`` excepted: both sets of relations stand). A streamed answer stops, and its upstream response is closed,
+    as soon as the caller goes away."""
+    ours = [(name.lower().encode(), value.encode()) for name, value in answer.extra_headers.items()]
+    replaced = {name for name, _ in ours} - {b"link"}
+    headers = [header for header in answer.headers if header[0] not in replaced] + ours
     if answer.chunks is None:
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body, "more_body": False})
         return
+    streaming = asyncio.ensure_future(_stream(send, answer.status, headers, answer.chunks))
+    listening = asyncio.ensure_future(_until_disconnected(receive))
     try:
-        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-        async for chunk in answer.chunks:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        await asyncio.wait([streaming, listening], return_when=asyncio.FIRST_COMPLETED)
     finally:
+        streaming.cancel()
+        listening.cancel()
+        streamed, _ = await asyncio.gather(streaming, listening, return_exceptions=True)
         if answer.finish is not None:
             await answer.finish()
+    if isinstance(streamed, Exception):  # the upstream failed mid-answer: the server ends the connection
+        raise streamed
+
+
+async def _stream(send: Send, status: int, headers: list[tuple[bytes, bytes]], chunks: AsyncIterator[bytes]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    async for chunk in chunks:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _until_disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass

@@ -21,6 +21,7 @@ from service_kit.settings import ConfigurationError
 
 __all__ = [
     "DEFAULT_POLICY_FILE",
+    "GATEWAY_OWN_PATHS",
     "GatewayPolicy",
     "Plan",
     "PolicyFile",
@@ -129,6 +130,13 @@ class WebhookRoute(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         )
 
 
+GATEWAY_OWN_PATHS = frozenset(
+    {".well-known", "admin", "docs", "health", "metrics", "oauth", "openapi", "ready", "schema", "webhooks"}
+)
+"""First path segments the gateway answers itself: no API may be named after one (its calls are proxied before
+the gateway's own routes are looked at, so it would take them over)."""
+
+
 class RouteTable:
     def __init__(self, routes: Iterable[Route]) -> None:
         self._routes = {route.api: route for route in routes}
@@ -167,6 +175,8 @@ class GatewayPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
             if required not in self.plans:
                 raise ValueError(f"plans.{required} is required")
         apis = [route.api for route in self.routes]
+        if taken := sorted(set(apis) & GATEWAY_OWN_PATHS):
+            raise ValueError(f"routes: {', '.join(taken)} is a path of the gateway's own (OAuth, admin, contracts)")
         if duplicates := sorted({api for api in apis if apis.count(api) > 1}):
             raise ValueError(f"routes: API listed twice: {', '.join(duplicates)}")
         sources = [hook.source for hook in self.webhooks]

@@ -11,6 +11,7 @@ round trips there. In embedded mode the same questions go to the in-memory deny-
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from hashlib import sha1
@@ -21,6 +22,7 @@ from redis.exceptions import NoScriptError
 
 from gateway.oauth.revocation import RevocationList, revocation_key
 from gateway.traffic.rate_limit import Decision, Limit, RateLimiter, limiter_key
+from service_kit.problems import ServiceUnavailable
 
 __all__ = ["Bucket", "Gate", "LocalGate", "RedisGate", "Verdict"]
 
@@ -141,7 +143,7 @@ class RedisGate:
         answer = loop.create_future()
         self._queued.append((keys, args, answer))
         if len(self._queued) == 1:  # the first of a batch: send it once the loop's ready callbacks have run
-            loop.call_soon(self._send_queued)
+            loop.call_soon(self._send_queued, context=contextvars.Context())  # in no caller's trace
         return answer
 
     def _send_queued(self) -> None:
@@ -157,7 +159,8 @@ class RedisGate:
             results = [exc] * len(batch)
         except BaseException:  # cancelled (shutting down): no request may wait for an answer that will not come
             for _, _, answer in batch:
-                answer.cancel()
+                if not answer.done():
+                    answer.set_exception(ServiceUnavailable("the gateway is shutting down; retry the request"))
             raise
         for (_, _, answer), result in zip(batch, results, strict=True):
             if answer.done():  # its request was cancelled (the caller went away)

@@ -130,3 +130,5 @@ class ServiceClients:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+        self._transports.clear()
+        self._base_urls.clear()

@@ -27,6 +27,8 @@ async def test_one_access_log_line_per_request_and_metrics_by_api_version_and_st
             headers={"Authorization": f"Bearer {token}", "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"},
         )
         await client.get("/storefront/v2/availability?sku=NOPE-1")
+        await client.get("/scanner-probe-7f3a/../etc/passwd")  # routed nowhere
+        await client.request("PROPFIND", "/storefront/v1/availability")
         metrics = await client.get("/metrics")
 
     assert traced.headers["x-trace-id"] == TRACE_ID
@@ -52,6 +54,9 @@ async def test_one_access_log_line_per_request_and_metrics_by_api_version_and_st
     text = metrics.text
     assert 'api="storefront"' in text and 'version="v1"' in text and 'status_code="404"' in text
     assert 'version="v2"' in text and 'status_code="401"' in text
+    assert "scanner-probe" not in text and "PROPFIND" not in text, "unrouted paths and methods are not labels"
+    assert 'method="other"' in text, "PROPFIND is counted, as another method"
+    assert 'path="other"' in text, "the probe is counted, under no path of its own"
     assert "omnigate_gateway_upstream_circuit_state" in text
     assert 'omnigate_gateway_upstream_circuit_state{upstream="storefront"} 0.0' in text
     assert 'omnigate_gateway_upstream_in_flight{upstream="storefront"} 0.0' in text, "every stream has finished"

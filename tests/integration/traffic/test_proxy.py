@@ -11,9 +11,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from gateway.routes import DEFAULT_POLICY_FILE
+from gateway.routes import DEFAULT_POLICY_FILE, GATEWAY_OWN_PATHS, load_policy
 from omnigate.runtime import EmbeddedProduct
-from service_kit.settings import Settings
+from service_kit.settings import ConfigurationError, Settings
 from tests.helpers import fetch_token, onboard, running_in_own_task
 from tests.integration.oauth.conftest import asgi_client
 
@@ -136,3 +136,58 @@ async def test_a_cookie_an_upstream_sets_goes_to_its_caller_and_never_into_anoth
     assert first.headers["set-cookie"] == "session=A; Path=/"
     assert (second.status_code, third.status_code) == (200, 200)
     assert cookies_seen == [None, None, b"theirs=1"]
+
+
+async def test_a_chunked_body_past_the_limit_is_refused_with_413_and_never_blamed_on_the_upstream(
+    product: EmbeddedProduct,
+) -> None:
+    """A body of unknown length streams to the upstream; once it passes the limit the caller hears 413 (not an
+    upstream failure), and the upstream's circuit stays closed."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(40):
+            yield b"x" * (64 * 1024)
+
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["erp:write", "erp:read"], plan="internal")
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        auth = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+        too_big = await client.put("/erp/v1/items/CHUNKED-1", content=chunks(), headers=auth)
+        after = await client.get("/erp/v1/items/CHUNKED-1", headers=auth)
+
+    assert too_big.status_code == 413, too_big.text
+    assert too_big.headers["content-type"] == "application/problem+json"
+    assert after.status_code == 404, "nothing was written"
+    assert product.apps["gateway"].state.clients.breakers["erp"].state == "closed"
+
+
+async def test_the_gateways_own_headers_replace_an_upstreams_of_the_same_name(product: EmbeddedProduct) -> None:
+    async def claiming(scope: dict[str, object], receive: object, send: Any) -> None:
+        headers = [(b"RateLimit", b'"upstream";r=0;t=9'), (b"Link", b"</terms>; rel=terms-of-service")]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    product.registry.register_app("erp", claiming)  # type: ignore[arg-type]
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["erp:read"], plan="internal")
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        answer = await client.get("/erp/v1/items/A", headers={"Authorization": f"Bearer {token}"})
+
+    assert answer.status_code == 204
+    assert answer.headers.get_list("ratelimit") == [answer.headers["ratelimit"]]
+    assert answer.headers["ratelimit"].startswith('"internal";')
+    assert answer.headers["link"] == "</terms>; rel=terms-of-service", "relations the gateway does not set stay"
+    assert "content-length" not in answer.headers, "a 204 says nothing of a body"
+
+
+async def test_no_api_may_take_a_path_the_gateway_answers_itself(product: EmbeddedProduct, tmp_path: Path) -> None:
+    """API calls are served before the gateway's own routes are looked at, so an API named like one of them would
+    take it over: such a policy is refused (and a running gateway keeps its previous one)."""
+    own = {route.path.split("/")[1] for route in product.apps["gateway"].routes}
+    own = {segment for segment in own if segment and not segment.startswith("{")}
+    assert own <= GATEWAY_OWN_PATHS, f"reserve {sorted(own - GATEWAY_OWN_PATHS)} in gateway.routes"
+
+    policy = DEFAULT_POLICY_FILE.read_text() + '\n[[routes]]\napi = "admin"\nversions = [1]\nupstream = "erp"\n'
+    (tmp_path / "admin.toml").write_text(policy)
+    with pytest.raises(ConfigurationError, match="admin is a path of the gateway's own"):
+        load_policy(tmp_path / "admin.toml")
