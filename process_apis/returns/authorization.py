@@ -25,7 +25,7 @@ from process_apis.returns.models import ReturnedUnits, ReturnLineRecord, ReturnR
 from process_apis.returns.systems import OrderFacts
 from service_kit.idempotency import IdempotencyKeyReused
 
-__all__ = ["decide", "new_rma_number", "record_request", "release_units"]
+__all__ = ["decide", "new_rma_number", "record_request", "release_units", "returnable_units"]
 
 _RMA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -100,6 +100,16 @@ def _policy_refusals(
                 }
             )
     return refusals
+
+
+async def returnable_units(session: AsyncSession, tenant: str, facts: OrderFacts) -> dict[str, int]:
+    """Units of each shipped line of the order that may still come back: shipped, less those open and finished
+    returns promised. Read without locks, to plan with: :func:`decide` checks again under them."""
+    query = select(ReturnedUnits.line_id, ReturnedUnits.units).where(
+        ReturnedUnits.tenant == tenant, ReturnedUnits.order_id == facts.view.order_id
+    )
+    promised = {line_id: units for line_id, units in (await session.execute(query)).all()}
+    return {line_id: sent.units - promised.get(line_id, 0) for line_id, sent in _shipped(facts).items()}
 
 
 async def _locked_units(

@@ -1,10 +1,11 @@
 """A warehouse's receipt of an RMA: what came back, in which condition, and whether it matches the RMA.
 
-A receipt without an RMA is a walk-in: a customer brought units of an order back to a store. Naming the order
-and its lines, it starts a return of those units (source ``store``, its reference the receipt), which the policy
-then authorizes like any other; once authorized, the receipt is applied to it and it is refunded. Rejected, it
-goes on the worklist (the goods are already in the store). A walk-in receipt that names no order, or a line
-by SKU only, cannot be matched and changes nothing.
+A receipt without an RMA is a walk-in: a customer brought units of an order back to a store. Naming the order,
+it starts a return of those units (source ``store``, its reference the receipt), which the policy then
+authorizes like any other; once authorized, the receipt is applied to it and it is refunded. Rejected, it goes
+on the worklist (the goods are already in the store). A store often knows only the SKU: such units are matched to
+the order's lines selling it once the order has been read (:func:`match_walk_in_lines`). A walk-in receipt that
+names no order cannot be matched and changes nothing.
 
 The WMS has already moved the stock (resellable units back on hand at the receiving location, damaged ones to
 ``damaged``) and announced it; here the return moves ``received → inspected → restocked`` (any unit resellable)
@@ -23,18 +24,19 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from canonical import ReturnReceipt
+from canonical import ReturnReceipt, ReturnReceiptLine
 from canonical.returns import ReturnRequest, ReturnRequestLine
-from process_apis.returns.authorization import record_request
+from process_apis.returns.authorization import record_request, returnable_units
 from process_apis.returns.ledger import lines_of, move, note, raise_exception
 from process_apis.returns.metrics import RETURNS_RECEIVED
-from process_apis.returns.models import ReturnRecord
+from process_apis.returns.models import ReturnLineRecord, ReturnRecord
 from process_apis.returns.policies import ReturnPolicies
 from process_apis.returns.states import RECEIVABLE
+from process_apis.returns.systems import OrderFacts
 
 logger = logging.getLogger("omnigate.returns.receipts")
 
-__all__ = ["WALK_IN_RECEIPT", "apply_receipt", "finish_inspection"]
+__all__ = ["WALK_IN_RECEIPT", "apply_receipt", "finish_inspection", "match_walk_in_lines"]
 
 WALK_IN_RECEIPT = "walk_in_receipt"
 """Where a walk-in return keeps the receipt that started it (in ``results``), to apply once it is authorized."""
@@ -108,13 +110,23 @@ async def apply_receipt(session: AsyncSession, receipt: ReturnReceipt) -> Return
 
 
 async def _start_walk_in(session: AsyncSession, receipt: ReturnReceipt) -> ReturnRecord | None:
-    if receipt.order_id is None or not receipt.lines or any(line.line_id is None for line in receipt.lines):
-        logger.warning("return receipt %s names no RMA and cannot be matched to order lines", receipt.id)
+    if receipt.order_id is None or not receipt.lines:
+        logger.warning("return receipt %s names neither an RMA nor an order: it cannot be matched", receipt.id)
         return None
+    reference = f"receipt:{receipt.id}"
+    earlier = await session.scalar(
+        select(ReturnRecord).where(
+            ReturnRecord.tenant == receipt.tenant,
+            ReturnRecord.source == "store",
+            ReturnRecord.source_reference == reference,
+        )
+    )
+    if earlier is not None:  # the same receipt again (its lines may have been matched to the order's since)
+        return earlier
     request = ReturnRequest(
         order_id=receipt.order_id,
         lines=[
-            ReturnRequestLine(line_id=str(line.line_id), quantity=line.quantity, reason="unknown")
+            ReturnRequestLine(line_id=line.line_id or _unmatched(line.sku), quantity=line.quantity, reason="unknown")
             for line in receipt.lines
         ],
         source="store",
@@ -125,17 +137,66 @@ async def _start_walk_in(session: AsyncSession, receipt: ReturnReceipt) -> Retur
         receipt.tenant,
         request,
         await ReturnPolicies(session).get(receipt.tenant),
-        source_reference=f"receipt:{receipt.id}",
+        source_reference=reference,
         channel="",
         channel_order_id="",
         now=datetime.now(UTC),
     )
     if new:
         record.results = {**record.results, WALK_IN_RECEIPT: msgspec.to_builtins(receipt)}
-        skus = {line.line_id: line.sku for line in receipt.lines}
+        skus = {line.line_id or _unmatched(line.sku): line.sku for line in receipt.lines}
         for line in await lines_of(session, record):
             line.sku = skus.get(line.line_id, line.sku)
     return record
+
+
+def _unmatched(sku: str) -> str:
+    """The line a walk-in's units of ``sku`` stand on until they are matched to the order's lines."""
+    return f"sku:{sku}"[:64]
+
+
+async def match_walk_in_lines(session: AsyncSession, record: ReturnRecord, facts: OrderFacts) -> None:
+    """Units a walk-in receipt names by SKU only go to the order's lines selling that SKU, in the order's line
+    order, each taking what it may still return (shipped, less earlier returns and the lines the store named). Units
+    that fit on no line go to the first line selling the SKU, where the authorization refuses them as more than
+    shipped; a SKU the order does not sell stays unmatched, refused as a line the order does not have."""
+    receipt = msgspec.convert(record.results[WALK_IN_RECEIPT], ReturnReceipt)
+    if all(line.line_id for line in receipt.lines):
+        return
+    room = await returnable_units(session, record.tenant, facts)
+    for named in receipt.lines:
+        if named.line_id:
+            room[named.line_id] = room.get(named.line_id, 0) - named.quantity
+    matched: list[ReturnReceiptLine] = []
+    for line in receipt.lines:
+        if line.line_id:
+            matched.append(line)
+            continue
+        selling = [sold.line_id for sold in facts.sales_order.lines if sold.sku == line.sku]
+        left = line.quantity
+        for line_id in selling:
+            if (take := min(left, max(0, room.get(line_id, 0)))) > 0:
+                matched.append(msgspec.structs.replace(line, line_id=line_id, quantity=take))
+                room[line_id] -= take
+                left -= take
+        if left:
+            line_id = selling[0] if selling else _unmatched(line.sku)
+            matched.append(msgspec.structs.replace(line, line_id=line_id, quantity=left))
+    receipt = msgspec.structs.replace(receipt, lines=matched)
+    record.results = {**record.results, WALK_IN_RECEIPT: msgspec.to_builtins(receipt)}
+    units: dict[str, tuple[str, int]] = {}
+    for line in matched:
+        line_id = str(line.line_id)
+        units[line_id] = (line.sku, units.get(line_id, (line.sku, 0))[1] + line.quantity)
+    for old in await lines_of(session, record):
+        await session.delete(old)
+    await session.flush()
+    for line_id, (sku, quantity) in units.items():
+        session.add(
+            ReturnLineRecord(return_pk=record.id, line_id=line_id, sku=sku, quantity=quantity, reason="unknown")
+        )
+    await session.flush()
+    note(session, record, "match_lines", "returns", "matched", {"lines": [msgspec.to_builtins(m) for m in matched]})
 
 
 async def finish_inspection(session: AsyncSession, record: ReturnRecord) -> None:

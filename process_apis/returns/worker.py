@@ -34,7 +34,7 @@ from process_apis.returns.crediting import CreditPlanError, plan_credits
 from process_apis.returns.ledger import lines_of, move, note, raise_exception, trace_of
 from process_apis.returns.metrics import RECEIPT_TO_REFUND, RETURNS_EXCEPTIONS, RETURNS_REFUNDED
 from process_apis.returns.models import ReturnedUnits, ReturnRecord
-from process_apis.returns.receipts import WALK_IN_RECEIPT, apply_receipt
+from process_apis.returns.receipts import WALK_IN_RECEIPT, apply_receipt, match_walk_in_lines
 from process_apis.returns.refunds import RefundedLine, refund_breakdown, shipping_is_refunded
 from process_apis.returns.states import ACTIONABLE
 from process_apis.returns.systems import ReturnSystems
@@ -166,6 +166,8 @@ class ReturnWorker:
             record = await session.get(ReturnRecord, pk, with_for_update=True)
             assert record is not None
             if record.version == version:
+                if WALK_IN_RECEIPT in record.results:
+                    await match_walk_in_lines(session, record, facts)
                 await decide(session, record, facts, datetime.now(UTC))
                 if WALK_IN_RECEIPT in record.results:
                     await _receive_walk_in(session, record)

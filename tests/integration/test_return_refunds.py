@@ -117,17 +117,52 @@ async def test_units_brought_back_to_a_store_without_an_rma_start_a_return_that_
         "lines": [{"sku": "CAP-NVY-OS", "line_id": cap, "quantity": 1, "condition": "resellable"}],
     }
     unmatched = {"location_id": "STORE-NYC", "lines": [{"sku": "CAP-NVY-OS", "quantity": 1, "condition": "damaged"}]}
-    for body, key in ((walk_in, "walk-in-1"), (walk_in, "walk-in-1"), (unmatched, "walk-in-2")):
-        answer = await shop.post("/wms/v1/return-receipts", json=body, headers={"Idempotency-Key": key})
-        assert answer.status_code == 201, answer.text
+    await _receive_in_store(shop, (walk_in, "walk-in-1"), (walk_in, "walk-in-1"), (unmatched, "walk-in-2"))
 
     async def returns() -> list[dict[str, Any]]:
-        found = await shop.get("/portal/v1/returns", params={"order_id": order["order_id"]})
-        assert found.status_code == 200, found.text
-        return list(found.json())
+        return await _returns_of(shop, order["order_id"])
 
     [summary] = await eventually(returns, lambda found: bool(found) and found[0]["status"] == "closed", within=60)
     done = (await shop.get(f"/portal/v1/returns/{summary['return_id']}")).json()
     assert (done["source"], done["refund"]["total"]["amount"]) == ("store", "21.77"), done
     assert [step["step"] for step in done["steps"]][:3] == ["authorize", "receive", "inspect"]
     assert len(await returns()) == 1, "the redelivered receipt starts no second return"
+
+
+async def test_units_a_store_names_only_by_sku_are_matched_to_the_orders_lines(shop: httpx.AsyncClient) -> None:
+    """A store often scans only the SKU: the units go to the order's lines selling it, and are refunded as such; a
+    SKU the order does not sell is refused, with the units on the worklist (they are in the store already)."""
+    order = await shipped_in_two_parcels(shop, ORDER + 3, [("CAP-NVY-OS", 2, "19.99")], taxes={"CAP-NVY-OS": "3.55"})
+    cap = order["lines"][0]["line_id"]
+    by_sku = {
+        "location_id": "STORE-NYC",
+        "order_id": order["order_id"],
+        "lines": [{"sku": "CAP-NVY-OS", "quantity": 2, "condition": "resellable"}],
+    }
+    not_sold = {**by_sku, "lines": [{"sku": "TSHIRT-BLK-M", "quantity": 1, "condition": "resellable"}]}
+    await _receive_in_store(shop, (by_sku, "by-sku-1"), (by_sku, "by-sku-1"), (not_sold, "by-sku-2"))
+
+    async def returns() -> list[dict[str, Any]]:
+        return sorted(await _returns_of(shop, order["order_id"]), key=lambda found: found["status"])
+
+    settled = await eventually(returns, lambda found: [r["status"] for r in found] == ["closed", "rejected"], within=60)
+    done = (await shop.get(f"/portal/v1/returns/{settled[0]['return_id']}")).json()
+    assert [(line["line_id"], line["sku"], line["quantity"]) for line in done["lines"]] == [(cap, "CAP-NVY-OS", 2)]
+    assert done["refund"]["total"]["amount"] == "43.53", done["refund"]
+    refused = (await shop.get(f"/portal/v1/returns/{settled[1]['return_id']}")).json()
+    assert [reason["code"] for reason in refused["rejection"]] == ["unknown_line"], refused
+    items = (await shop.get("/portal/v1/exceptions", params={"order_id": order["order_id"]})).json()["items"]
+    assert [item["kind"] for item in items] == ["walk_in_return_rejected"], items
+
+
+async def _receive_in_store(shop: httpx.AsyncClient, *receipts: tuple[dict[str, Any], str]) -> None:
+    """Each receipt posted to the WMS under its Idempotency-Key, as a store's till would."""
+    for body, key in receipts:
+        answer = await shop.post("/wms/v1/return-receipts", json=body, headers={"Idempotency-Key": key})
+        assert answer.status_code == 201, answer.text
+
+
+async def _returns_of(shop: httpx.AsyncClient, order_id: str) -> list[dict[str, Any]]:
+    found = await shop.get("/portal/v1/returns", params={"order_id": order_id})
+    assert found.status_code == 200, found.text
+    return list(found.json())
