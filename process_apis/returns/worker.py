@@ -40,7 +40,7 @@ from process_apis.returns.states import ACTIONABLE
 from process_apis.returns.systems import ReturnSystems
 from service_kit.database import Database
 from service_kit.events.cancellation import SHUTDOWN_GRACE, Shutdown, stop_gracefully, stopping
-from service_kit.http.system_calls import BusinessFailure, RetryPolicy, SystemUnavailable
+from service_kit.http.system_calls import BusinessFailure, RetryPolicy, SystemUnavailable, worded_reasons
 from service_kit.telemetry import continued_trace, observe_between
 
 __all__ = ["ReturnWorker", "returns_lifespan"]
@@ -344,7 +344,7 @@ async def _receive_walk_in(session: Any, record: ReturnRecord) -> None:
     if record.state == "authorized":
         await apply_receipt(session, msgspec.structs.replace(receipt, return_authorization_id=record.return_id))
     elif record.state == "rejected":
-        reasons = "; ".join(str(r.get("message") or r.get("code")) for r in record.rejection or [])
+        reasons = worded_reasons(record.rejection or [])
         raise_exception(
             session,
             record,

@@ -9,6 +9,7 @@ re-run after a crash or a timeout gets the first answer instead of doing it twic
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,7 +22,15 @@ from service_kit.idempotency import IDEMPOTENCY_KEY_HEADER
 from service_kit.settings import Settings
 from service_kit.tenancy import TENANT_HEADER
 
-__all__ = ["BusinessFailure", "RetryPolicy", "SystemCalls", "SystemUnavailable", "decode", "problem_body"]
+__all__ = [
+    "BusinessFailure",
+    "RetryPolicy",
+    "SystemCalls",
+    "SystemUnavailable",
+    "decode",
+    "problem_body",
+    "worded_reasons",
+]
 
 T = TypeVar("T")
 
@@ -49,7 +58,12 @@ class BusinessFailure(Exception):
     @property
     def summary(self) -> str:
         """The reasons as a person reads them on the worklist: their messages (else codes), or the kind."""
-        return "; ".join(str(r.get("message") or r.get("code")) for r in self.reasons) or self.kind
+        return worded_reasons(self.reasons) or self.kind
+
+
+def worded_reasons(reasons: Sequence[Mapping[str, Any]]) -> str:
+    """Machine-readable reasons as a person reads them on the worklist: their messages, else their codes."""
+    return "; ".join(str(r.get("message") or r.get("code")) for r in reasons)
 
 
 @dataclass(frozen=True)
