@@ -73,12 +73,15 @@ class IncomingCall:
         self.max_body = max_body
         self.method: str = scope["method"]
         self.path: str = scope["path"]
-        self.headers: dict[str, str] = {}
+        raw = list(scope["headers"])
+        self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
         """Lower-case name → value (repeated fields joined by ", "), for looking headers up; the proxy forwards the
         raw list."""
-        for raw_name, raw_value in scope["headers"]:
-            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
-            self.headers[name] = f"{self.headers[name]}, {value}" if name in self.headers else value
+        if len(self.headers) != len(raw):  # a field sent more than once
+            self.headers = {}
+            for raw_name, raw_value in raw:
+                name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+                self.headers[name] = f"{self.headers[name]}, {value}" if name in self.headers else value
         self.refusal: HTTPException | None = None
         """Why reading the body was stopped (too large, the caller went away): the real answer to a request whose
         upstream call then failed."""
