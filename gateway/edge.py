@@ -22,8 +22,9 @@ from litestar.types import ASGIApp, ExceptionHandler, ExceptionHandlersMap, HTTP
 
 from gateway.proxy import IncomingCall, UpstreamAnswer, send_answer
 from gateway.public_calls import serve_public_call
-from gateway.routes import PolicyFile, UnknownApi
+from gateway.routes import PolicyFile
 from gateway.webhooks import deliver_webhook
+from service_kit.problems import ServiceUnavailable
 
 __all__ = ["PROXY_PATH_TEMPLATE", "ProxyEdge", "UnknownApiController"]
 
@@ -79,9 +80,8 @@ class ProxyEdge:
         except Exception as exc:
             await self._refuse(scope, receive, send, exc)
             return
-        await send_answer(
-            send, receive, answer
-        )  # fails only once the answer has started: the server ends the connection
+        # From here on a failure comes after the answer started: no problem document, the server ends the connection.
+        await send_answer(send, receive, answer)
 
     async def _refuse(self, scope: HTTPScope, receive: Receive, send: Send, exc: Exception) -> None:
         """Answer with what the app's exception handlers make of ``exc``, as for any routed request."""
@@ -111,4 +111,7 @@ class UnknownApiController(Controller):
     async def unknown(self, state: State, api: FromPath[str], version: FromPath[str]) -> None:
         policy: PolicyFile = state.policy
         policy.table.resolve(api, version)  # raises the 404 problem naming the APIs there are
-        raise UnknownApi(f"there is no API named '{api}'")  # added to the route table while this call was routed
+        # It resolves: the route table gained the API while this call was on its way here.
+        raise ServiceUnavailable(
+            "the route table changed while this call was routed; retry it", headers={"Retry-After": "1"}
+        )
