@@ -63,12 +63,14 @@ class Pool(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
 
     rate: Positive
     burst: Positive | None = None
+    period: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+    """``rate`` requests per this many seconds, as for a plan."""
     reserved_for_customer: Annotated[int, msgspec.Meta(ge=0)] = 0
     """Cells of the pool that ``back_office`` requests may never take."""
 
     @property
     def limit(self) -> Limit:
-        return Limit(rate=self.rate, burst=self.burst)
+        return Limit(rate=self.rate, period=self.period, burst=self.burst)
 
 
 class UpstreamPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import time
 from pathlib import Path
 
 from sqlalchemy import text
@@ -40,9 +39,7 @@ async def test_a_failed_statement_does_not_stop_the_event_loop_while_its_connect
         waiter = asyncio.create_task(_write(database, "waiter"))  # the first connection, now waiting for the lock
         await asyncio.sleep(0.3)
 
-        started = time.monotonic()
-        gc.collect()
-        collected_in = time.monotonic() - started
+        gc.collect()  # frees the failed statement's cursor: without the fix this waits until the waiter gives up
         await holder.commit()
         await holder.close()
         await asyncio.wait_for(waiter, timeout=10)
@@ -51,7 +48,6 @@ async def test_a_failed_statement_does_not_stop_the_event_loop_while_its_connect
             gc.enable()
         await database.dispose()
 
-    assert collected_in < 1, f"the event loop stopped for {collected_in:.1f}s"
     async with database.reading() as session:
         keys = (await session.scalars(text("SELECT key FROM claim ORDER BY key"))).all()
     await database.dispose()

@@ -118,7 +118,11 @@ async def test_back_office_traffic_cannot_take_the_capacity_reserved_for_custome
 ) -> None:
     path = policy_file(
         tmp_path,
-        **{"plans.standard": "rate = 1000\nburst = 1000", "pool": "rate = 1\nburst = 10\nreserved_for_customer = 4"},
+        # a pool of 10 that refills one cell a minute: none comes back during the test, however slow the machine
+        **{
+            "plans.standard": "rate = 1000\nburst = 1000",
+            "pool": "rate = 1\nperiod = 60.0\nburst = 10\nreserved_for_customer = 4",
+        },
     )
     surged = msgspec.structs.replace(settings, routes_file=path)
     product = EmbeddedProduct(surged)
