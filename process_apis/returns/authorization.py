@@ -25,7 +25,7 @@ from process_apis.returns.models import ReturnedUnits, ReturnLineRecord, ReturnR
 from process_apis.returns.systems import OrderFacts
 from service_kit.idempotency import IdempotencyKeyReused
 
-__all__ = ["decide", "new_rma_number", "record_request", "release_units", "returnable_units"]
+__all__ = ["decide", "new_rma_number", "record_lines", "record_request", "release_units", "returnable_units"]
 
 _RMA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -187,12 +187,28 @@ async def record_request(
     )
     session.add(record)
     await session.flush()
-    for line_id, line in sorted(_merged(request.lines).items()):
+    await record_lines(session, record, request.lines)
+    return record, True
+
+
+async def record_lines(
+    session: AsyncSession,
+    record: ReturnRecord,
+    lines: Iterable[ReturnRequestLine],
+    *,
+    skus: dict[str, str] | None = None,
+) -> None:
+    """The return's lines, replacing any it had: one per order line (asked twice, its units added), with the
+    SKU when the asker knew it (else the authorization fills it in from the order)."""
+    for earlier in await lines_of(session, record):
+        await session.delete(earlier)
+    await session.flush()
+    for line_id, line in sorted(_merged(lines).items()):
         session.add(
             ReturnLineRecord(
                 return_pk=record.id,
                 line_id=line_id,
-                sku="",
+                sku=(skus or {}).get(line_id, ""),
                 quantity=line.quantity,
                 reason=line.reason,
                 received=0,
@@ -201,7 +217,6 @@ async def record_request(
             )
         )
     await session.flush()
-    return record, True
 
 
 async def _check_same_request(

@@ -26,10 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from canonical import ReturnReceipt, ReturnReceiptLine
 from canonical.returns import ReturnRequest, ReturnRequestLine
-from process_apis.returns.authorization import record_request, returnable_units
+from process_apis.returns.authorization import record_lines, record_request, returnable_units
 from process_apis.returns.ledger import lines_of, move, note, raise_exception
 from process_apis.returns.metrics import RETURNS_RECEIVED
-from process_apis.returns.models import ReturnLineRecord, ReturnRecord
+from process_apis.returns.models import ReturnRecord
 from process_apis.returns.policies import ReturnPolicies
 from process_apis.returns.states import RECEIVABLE
 from process_apis.returns.systems import OrderFacts
@@ -184,18 +184,12 @@ async def match_walk_in_lines(session: AsyncSession, record: ReturnRecord, facts
             matched.append(msgspec.structs.replace(line, line_id=line_id, quantity=left))
     receipt = msgspec.structs.replace(receipt, lines=matched)
     record.results = {**record.results, WALK_IN_RECEIPT: msgspec.to_builtins(receipt)}
-    units: dict[str, tuple[str, int]] = {}
-    for line in matched:
-        line_id = str(line.line_id)
-        units[line_id] = (line.sku, units.get(line_id, (line.sku, 0))[1] + line.quantity)
-    for old in await lines_of(session, record):
-        await session.delete(old)
-    await session.flush()
-    for line_id, (sku, quantity) in units.items():
-        session.add(
-            ReturnLineRecord(return_pk=record.id, line_id=line_id, sku=sku, quantity=quantity, reason="unknown")
-        )
-    await session.flush()
+    await record_lines(
+        session,
+        record,
+        [ReturnRequestLine(line_id=str(line.line_id), quantity=line.quantity) for line in matched],
+        skus={str(line.line_id): line.sku for line in matched},
+    )
     note(session, record, "match_lines", "returns", "matched", {"lines": [msgspec.to_builtins(m) for m in matched]})
 
 
