@@ -20,14 +20,26 @@ __all__ = ["emulated_shopify", "order_of", "seeded_shop", "ship", "shipped_in_tw
 
 
 async def seeded_shop(product: EmbeddedProduct, gateway: httpx.AsyncClient) -> httpx.AsyncClient:
-    """The demo tenant seeded in every system, its stock projected into the inventory process."""
+    """The demo tenant seeded in every system, all of its stock projected into the inventory process.
+
+    Waits for every position the warehouse holds, not just the first: a test that reads a SKU's availability
+    before its last location arrives would compare later answers with a partial count."""
     await seed_demo(product.settings)
+    answer = await gateway.get("/wms/v1/inventory-positions")
+    assert answer.status_code == 200, answer.text
+    stocked: dict[str, set[str]] = {}
+    for position in answer.json():
+        stocked.setdefault(position["sku"], set()).add(position["location_id"])
 
-    async def sellable() -> int:
-        answer = await gateway.get("/inventory/v1/availability", params={"sku": "CAP-NVY-OS"})
-        return int(answer.json()["available_to_sell"]) if answer.status_code == 200 else 0
+    async def projected() -> dict[str, set[str]]:
+        seen: dict[str, set[str]] = {}
+        for sku in stocked:
+            answer = await gateway.get("/inventory/v1/availability", params={"sku": sku})
+            if answer.status_code == 200:
+                seen[sku] = {position["location_id"] for position in answer.json()["positions"]}
+        return seen
 
-    await eventually(sellable, lambda units: units > 0, within=60)
+    await eventually(projected, lambda seen: all(stocked[sku] <= seen.get(sku, set()) for sku in stocked), within=60)
     return gateway
 
 
