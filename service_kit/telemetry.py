@@ -8,7 +8,6 @@ answer without a span and without ``X-Trace-Id``.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import random
 import sys
@@ -16,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+import msgspec
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware, asgi_getter
 from opentelemetry.instrumentation.redis import RedisInstrumentor
@@ -199,15 +199,45 @@ async def stamp_trace_id(message: Message, scope: Scope) -> None:
 
 
 class JsonLogFormatter(logging.Formatter):
-    """One JSON object per line, carrying the trace id, so logs join up with spans and problems."""
+    """One JSON object per line, carrying the trace id, so logs join up with spans and problems.
+
+    The gateway writes a line per request, so this is on its hot path: msgspec encodes (json.dumps took ~1% of a
+    proxied call's CPU), and the timestamp's date and time are rendered once per second."""
+
+    _FIELDS = (
+        "event_id",
+        "event_type",
+        "tenant",
+        "upstream",
+        "client_id",
+        "api",
+        "version",
+        "route",
+        "status",
+        "latency_ms",
+    )
 
     def __init__(self, service: str) -> None:
         super().__init__()
         self._service = service
+        self._encoder = msgspec.json.Encoder(enc_hook=str)
+        self._second = -1
+        self._second_text = ""
+
+    def _timestamp(self, created: float) -> str:
+        """``2026-12-05T23:50:06.123+00:00``, as ``datetime.isoformat(timespec="milliseconds")`` writes it."""
+        second = int(created)
+        microseconds = round((created - second) * 1e6)  # as datetime.fromtimestamp rounds
+        if microseconds >= 1_000_000:
+            second, microseconds = second + 1, microseconds - 1_000_000
+        if second != self._second:
+            self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        return f"{self._second_text}.{microseconds // 1000:03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._timestamp(record.created),
             "level": record.levelname,
             "service": self._service,
             "logger": record.name,
@@ -215,23 +245,12 @@ class JsonLogFormatter(logging.Formatter):
         }
         if trace_id := record.__dict__.get("trace_id") or current_trace_id():
             entry["trace_id"] = trace_id
-        for key in (
-            "event_id",
-            "event_type",
-            "tenant",
-            "upstream",
-            "client_id",
-            "api",
-            "version",
-            "route",
-            "status",
-            "latency_ms",
-        ):
+        for key in self._FIELDS:
             if (value := record.__dict__.get(key)) is not None:
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return self._encoder.encode(entry).decode()
 
 
 def configure_logging(service: str, *, level: str, fmt: Literal["json", "console"]) -> None:

@@ -9,6 +9,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
 
 from service_kit.http.registry import ServiceRegistry
+from service_kit.http.relay_targets import relayed_url
 from service_kit.http.resilience import CircuitBreaker, ResilientTransport
 from service_kit.settings import HttpClientSettings
 
@@ -68,7 +69,7 @@ class ServiceClients:
         self._settings = settings
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._transports: dict[str, httpx.AsyncBaseTransport] = {}
-        self._base_urls: dict[str, str] = {}
+        self._base_urls: dict[str, httpx.URL] = {}
         self._timeouts: dict[float, dict[str, float | None]] = {}
         self.breakers: dict[str, CircuitBreaker] = {}
 
@@ -118,11 +119,11 @@ class ServiceClients:
         about a tenth of each proxied call's CPU. ``time_limit`` bounds each phase (connect, write, read, pool).
         """
         if (base_url := self._base_urls.get(upstream)) is None:
-            base_url = self._base_urls[upstream] = str(self.get(upstream).base_url).rstrip("/")
+            base_url = self._base_urls[upstream] = self.get(upstream).base_url
         if (timeouts := self._timeouts.get(time_limit)) is None:
             timeouts = self._timeouts[time_limit] = httpx.Timeout(time_limit).as_dict()
         request = httpx.Request(
-            method, base_url + target, headers=headers, content=content, extensions={"timeout": timeouts}
+            method, relayed_url(base_url, target), headers=headers, content=content, extensions={"timeout": timeouts}
         )
         return await self._transports[upstream].handle_async_request(request)
 

@@ -3,7 +3,9 @@ and Prometheus metrics by API, version and status, with upstream gauges."""
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -45,10 +47,11 @@ async def test_one_access_log_line_per_request_and_metrics_by_api_version_and_st
     assert line.__dict__["trace_id"] == TRACE_ID
     from service_kit.telemetry import JsonLogFormatter
 
-    rendered = JsonLogFormatter("gateway").format(line)
-    assert f'"client_id": "{onboarded.client_id}"' in rendered
-    assert '"latency_ms"' in rendered
-    assert f'"trace_id": "{TRACE_ID}"' in rendered
+    rendered = json.loads(JsonLogFormatter("gateway").format(line))
+    assert (rendered["client_id"], rendered["trace_id"], rendered["status"]) == (onboarded.client_id, TRACE_ID, 404)
+    assert rendered["latency_ms"] == line.__dict__["latency_ms"]
+    logged_at = datetime.fromtimestamp(line.created, UTC).isoformat(timespec="milliseconds")
+    assert rendered["ts"] == logged_at, "UTC, to the millisecond"
 
     assert metrics.status_code == 200
     text = metrics.text
