@@ -18,6 +18,7 @@ from litestar import Litestar
 from litestar.types import ASGIApp
 
 from omnigate.catalog import SERVICES, get_service
+from omnigate.server_protocol import CoalescingHttpToolsProtocol
 from service_kit.app import ServiceDefinition, ServiceRuntime
 from service_kit.events.bus import EventBus, InMemoryEventBus, RedisEventBus
 from service_kit.http.registry import ServiceRegistry
@@ -102,7 +103,12 @@ async def serve_embedded(settings: Settings) -> None:
     product = EmbeddedProduct(settings)
     async with product.running():
         config = uvicorn.Config(
-            product.asgi["gateway"], host=settings.host, port=settings.port, lifespan="off", log_config=None
+            product.asgi["gateway"],
+            host=settings.host,
+            port=settings.port,
+            lifespan="off",
+            log_config=None,
+            http=CoalescingHttpToolsProtocol,
         )
         logger.info("Omnigate is up: gateway on http://%s:%s", settings.host, settings.port)
         freeze_startup_objects()
@@ -113,7 +119,12 @@ async def serve_one(name: str, settings: Settings) -> None:
     """``omnigate serve NAME``: one service alone; the others are reached at ``OMNIGATE_<NAME>_URL``."""
     app, bus = _build_served(name, settings)
     config = uvicorn.Config(
-        instrument_asgi(app), host=settings.host, port=settings.port, lifespan="on", log_config=None
+        instrument_asgi(app),
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        log_config=None,
+        http=CoalescingHttpToolsProtocol,
     )
     try:
         await uvicorn.Server(config).serve()
@@ -161,4 +172,5 @@ def serve_workers(name: str, settings: Settings, workers: int) -> None:
         loop="uvloop",
         lifespan="on",
         log_config=None,
+        http=CoalescingHttpToolsProtocol,
     )
