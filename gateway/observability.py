@@ -38,8 +38,12 @@ IN_PROGRESS = Gauge(
     multiprocess_mode="livesum",
 )
 _APP_NAME = "omnigate_gateway"
+_series: dict[tuple[str, ...], tuple[Counter, Histogram]] = {}
+"""Each label set's request counter and latency histogram, looked up once (``labels()`` takes a lock and checks
+its arguments every call); as bounded as the labels themselves."""
 _UNLABELLED = frozenset({"/metrics", "/health", "/ready"})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_IN_PROGRESS_BY_METHOD = {method: IN_PROGRESS.labels(method, _APP_NAME) for method in (*_METHODS, "other")}
 
 
 def observe_upstream(clients: Any, bulkhead: Bulkhead) -> None:
@@ -69,7 +73,7 @@ def record_traffic(app: ASGIApp) -> ASGIApp:
                 status = message["status"]
             await send(message)
 
-        in_progress = IN_PROGRESS.labels(method if method in _METHODS else "other", _APP_NAME)
+        in_progress = _IN_PROGRESS_BY_METHOD[method if method in _METHODS else "other"]
         in_progress.inc()
         try:
             await app(scope, receive, sending)
@@ -102,8 +106,10 @@ def record_traffic(app: ASGIApp) -> ASGIApp:
                     state.get("api", "other"),
                     state.get("version", "other"),
                 )
-                REQUESTS.labels(*labels).inc()
-                REQUEST_DURATION.labels(*labels).observe(elapsed)
+                if (series := _series.get(labels)) is None:
+                    series = _series[labels] = (REQUESTS.labels(*labels), REQUEST_DURATION.labels(*labels))
+                series[0].inc()
+                series[1].observe(elapsed)
                 if status >= 500:
                     REQUEST_ERRORS.labels(*labels).inc()
 
