@@ -22,12 +22,12 @@ of one run, not runs across machines.
     .venv/bin/python bench/gateway.py [--rounds 3] [--duration 5] [--warmup 2] [--redis-url redis://127.0.0.1:6379/15]
                                       [--baseline /tmp/base] [--profile gateway.collapsed] [--record]
 
-``--baseline DIR`` also runs ``omnigate serve gateway`` from another source tree (``git worktree add /tmp/base
-HEAD`` or ``git archive HEAD | tar -x -C /tmp/base``), so a change to the gateway is measured before and after in
-the same run (runs minutes apart on a shared machine differ more than most changes). ``--profile`` samples the
-uvicorn gateway with py-spy (``pip install py-spy``) during an extra 32-connection run (not in the table) and
-writes collapsed stacks (open them in speedscope or flamegraph.pl). ``--record`` appends the run to
-``bench/RESULTS.md``.
+``--baseline DIR`` also runs ``omnigate serve gateway`` (one process, and two workers) from another source tree
+(``git worktree add /tmp/base HEAD`` or ``git archive HEAD | tar -x -C /tmp/base``), so a change to the gateway is
+measured before and after in the same run (runs minutes apart on a shared machine differ more than most
+changes). ``--profile`` samples the uvicorn gateway with py-spy (``pip install py-spy``) during an extra
+32-connection run (not in the table) and writes collapsed stacks (open them in speedscope or flamegraph.pl).
+``--record`` appends the run to ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -530,6 +530,14 @@ def main() -> None:
             served = start("gateway-workers", command, env)
             targets.append(Target(name, served, gateway=True, log=tmp / "gateway-workers.log"))
             order.append(name)
+            if args.baseline is not None:  # the headline row's before/after, in the same run
+                name = "full chain, uvicorn, 2 workers, baseline tree"
+                command = [sys.executable, "-c", "from omnigate.cli import main; main()", "serve", "gateway"]
+                command += ["--port", "{port}", "--workers", "2"]
+                environment = {**env, "PYTHONPATH": str(args.baseline)}
+                baseline = start("gateway-workers-baseline", command, environment, args.baseline)
+                targets.append(Target(name, baseline, gateway=True, log=tmp / "gateway-workers-baseline.log"))
+                order.append(name)
             for workers in (1, 2):  # the server is chosen by measurement: granian beside uvicorn, 1 and 2 workers
                 name = "full chain, granian" + (f", {workers} workers" if workers > 1 else "")
                 order.append(name)
