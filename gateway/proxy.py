@@ -19,6 +19,7 @@ from litestar.types import HTTPScope, Receive, Send
 from gateway.routes import Route
 from gateway.traffic.bulkhead import Bulkhead
 from service_kit.http.clients import ServiceClients
+from service_kit.problems import BadRequest
 
 __all__ = ["IncomingCall", "UpstreamAnswer", "forward", "send_answer"]
 
@@ -63,7 +64,11 @@ def _too_large() -> HTTPException:
 
 class IncomingCall:
     """The caller's request, read off the ASGI scope: what the policy chain and the proxy need, nothing parsed
-    that they do not."""
+    that they do not.
+
+    A path with a ``.`` or ``..`` segment (sent raw, or percent-encoded: the scope's path is decoded) is refused:
+    the policy chain judged the path as sent, and an upstream or its client resolving the segments later would
+    reach another API than the one whose scopes were checked (``/storefront/v1/../../erp/v1/...``)."""
 
     __slots__ = ("_receive", "headers", "max_body", "method", "path", "refusal", "scope")
 
@@ -73,6 +78,11 @@ class IncomingCall:
         self.max_body = max_body
         self.method: str = scope["method"]
         self.path: str = scope["path"]
+        if "/." in self.path and any(segment in (".", "..") for segment in self.path.split("/")):
+            raise BadRequest(
+                f"the path {self.path!r} has a '.' or '..' segment; send it resolved",
+                code="dot_segment_in_path",
+            )
         raw = list(scope["headers"])
         self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
         """Lower-case name → value (repeated fields joined by ", "), for looking headers up; the proxy forwards the

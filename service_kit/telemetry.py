@@ -221,8 +221,8 @@ class JsonLogFormatter(logging.Formatter):
         super().__init__()
         self._service = service
         self._encoder = msgspec.json.Encoder(enc_hook=str)
-        self._second = -1
-        self._second_text = ""
+        self._rendered = (-1, "")
+        """The last second rendered, and its text."""
 
     def _timestamp(self, created: float) -> str:
         """``2026-12-05T23:50:06.123+00:00``, as ``datetime.isoformat(timespec="milliseconds")`` writes it."""
@@ -230,10 +230,11 @@ class JsonLogFormatter(logging.Formatter):
         microseconds = round((created - second) * 1e6)  # as datetime.fromtimestamp rounds
         if microseconds >= 1_000_000:
             second, microseconds = second + 1, microseconds - 1_000_000
-        if second != self._second:
-            self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-            self._second = second
-        return f"{self._second_text}.{microseconds // 1000:03d}+00:00"
+        rendered_second, text = self._rendered  # one tuple: a handler on another thread sees a matching pair
+        if second != rendered_second:
+            text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._rendered = (second, text)
+        return f"{text}.{microseconds // 1000:03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

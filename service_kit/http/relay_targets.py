@@ -17,6 +17,8 @@ __all__ = ["relayed_url"]
 _AS_HTTPX_KEEPS = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:/?\[\]@]|%[0-9A-Fa-f]{2})*")
 """A path and query httpx would keep byte for byte: unreserved characters, sub-delimiters, ``: / ? [ ] @`` and
 valid percent-escapes (RFC 3986 §3.3, §3.4). A ``#``, a bare ``%`` or anything else goes through httpx's parser."""
+_URL_LENGTH_LIMIT = 65_536
+"""httpx refuses longer URLs (``InvalidURL``); such a target is left to it to refuse."""
 
 
 def relayed_url(base: httpx.URL, target: str) -> httpx.URL:
@@ -28,6 +30,8 @@ def relayed_url(base: httpx.URL, target: str) -> httpx.URL:
         or parsed.path not in ("", "/")
         or parsed.query is not None
         or not target.startswith("/")
+        or "/." in target  # a dot segment, which httpx resolves (RFC 3986 §5.2.4)
+        or len(target) >= _URL_LENGTH_LIMIT
         or _AS_HTTPX_KEEPS.fullmatch(target) is None
     ):
         return httpx.URL(str(base).rstrip("/") + target)

@@ -17,21 +17,32 @@ from omnigate.server_protocol import CoalescingHttpToolsProtocol
 LARGE = bytes(range(256)) * 8192  # 2 MiB: more than the socket takes at once, so flow control pauses the writer
 
 
+MIB, ENDLESS_MIB = b"x" * (1 << 20), 64
+
+
 class App:
     def __init__(self) -> None:
         self.first_chunk_read = asyncio.Event()
+        self.sent_all = asyncio.Event()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await answer(scope, send, self.first_chunk_read)
+        await answer(scope, send, self.first_chunk_read, self.sent_all)
 
 
-async def answer(scope: Scope, send: Send, first_chunk_read: asyncio.Event) -> None:
+async def answer(scope: Scope, send: Send, first_chunk_read: asyncio.Event, sent_all: asyncio.Event) -> None:
     path = scope["path"]
     if path == "/stream":
         await send({"type": "http.response.start", "status": 200, "headers": [(b"transfer-encoding", b"chunked")]})
         await send({"type": "http.response.body", "body": b"first", "more_body": True})
         await first_chunk_read.wait()  # held until the caller has read the first chunk: it must not wait for this
         await send({"type": "http.response.body", "body": b"second", "more_body": False})
+        return
+    if path == "/endless":  # a generator that never waits for anything but send(): only backpressure stops it
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"transfer-encoding", b"chunked")]})
+        for _ in range(ENDLESS_MIB):
+            await send({"type": "http.response.body", "body": MIB, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        sent_all.set()
         return
     body = LARGE if path == "/large" else path.encode()
     start: HTTPResponseStartEvent = {
@@ -101,3 +112,18 @@ async def test_a_connection_the_caller_closes_gets_its_answer_first() -> None:
         answer = await reader.read()  # to the end of the stream: the server closed it after answering
         assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b"\r\n\r\n/bye")
         writer.close()
+
+
+async def test_an_app_sending_faster_than_its_caller_reads_is_held_back() -> None:
+    """Writes are held for a loop turn, but never past the socket's backpressure: an app streaming from memory to a
+    caller that reads nothing must be paused, not buffered whole."""
+    app = App()
+    async with serving(app) as port:
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 16)
+        writer.transport.pause_reading()  # a caller that reads nothing
+        writer.write(b"GET /endless HTTP/1.1\r\nHost: x\r\n\r\n")
+        finished = asyncio.ensure_future(app.sent_all.wait())
+        done, _ = await asyncio.wait([finished], timeout=3)
+        finished.cancel()
+        assert not done, f"all {ENDLESS_MIB} MiB were taken from the app while the caller read none of them"
+        writer.transport.abort()

@@ -9,9 +9,12 @@ import pytest
 from litestar.exceptions import HTTPException
 
 from gateway.proxy import IncomingCall
+from service_kit.problems import BadRequest
 
 
-def call(headers: list[tuple[bytes, bytes]], chunks: list[bytes], *, max_body: int = 10) -> IncomingCall:
+def call(
+    headers: list[tuple[bytes, bytes]], chunks: list[bytes], *, max_body: int = 10, path: str = "/erp/v1/items"
+) -> IncomingCall:
     messages = [
         {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)
     ]
@@ -19,7 +22,7 @@ def call(headers: list[tuple[bytes, bytes]], chunks: list[bytes], *, max_body: i
     async def receive() -> dict[str, Any]:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
 
-    scope = {"type": "http", "method": "POST", "path": "/erp/v1/items", "headers": headers}
+    scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
     return IncomingCall(scope, receive, max_body=max_body)  # type: ignore[arg-type]
 
 
@@ -48,3 +51,15 @@ async def test_a_declared_length_past_the_limit_is_refused_before_reading() -> N
     with pytest.raises(HTTPException) as malformed:
         call([(b"content-length", b"ten")], []).streams()
     assert malformed.value.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/storefront/v1/../../erp/v1/items", "/erp/v1/./items", "/erp/v1/items/..", "/./"])
+def test_a_path_with_dot_segments_is_refused_before_any_policy_reads_it(path: str) -> None:
+    with pytest.raises(BadRequest) as refused:
+        call([], [], path=path)
+    assert (refused.value.status_code, refused.value.problem_code) == (400, "dot_segment_in_path")
+
+
+@pytest.mark.parametrize("path", ["/erp/v1/items/a..b", "/erp/v1/items/.hidden", "/erp/v1/items/v1.", "/erp/v1/..."])
+def test_dots_inside_a_segment_are_just_characters(path: str) -> None:
+    assert call([], [], path=path).path == path

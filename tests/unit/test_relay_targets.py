@@ -25,6 +25,11 @@ TARGETS = [
     "/x?q=%zz",
     "/x?next=/y?z=1",
     "/",
+    "/a/./b",
+    "/a/b/../../admin/v1/clients",
+    "/a/..",
+    "/.well-known/jwks.json",
+    "/x?path=/./y",
 ]
 
 
@@ -52,3 +57,8 @@ def test_any_target_the_proxy_encodes_reaches_the_same_url(path: str, query: str
 def test_a_request_built_on_it_is_sent_to_that_url() -> None:
     request = httpx.Request("GET", relayed_url(httpx.URL("http://erp.internal:8080/"), "/erp/v1/items?sku=A%20B"))
     assert (request.url.raw_path, request.headers["host"]) == (b"/erp/v1/items?sku=A%20B", "erp.internal:8080")
+
+
+def test_a_target_too_long_for_httpx_is_refused_as_httpx_refuses_it() -> None:
+    with pytest.raises(httpx.InvalidURL):
+        relayed_url(httpx.URL("http://127.0.0.1:8081/"), "/" + "a" * 70_000)

@@ -110,6 +110,36 @@ async def test_the_upstream_gets_the_path_as_the_caller_encoded_it(product: Embe
     assert seen == [(b"/erp/v1/items/%03%C3%8D", b"sku=A%20B")]
 
 
+async def test_a_path_that_would_climb_out_of_its_api_is_refused_before_any_upstream_sees_it(
+    product: EmbeddedProduct,
+) -> None:
+    """A storefront token must not reach the ERP by ``..`` segments that an upstream (or the client to it) would
+    resolve after the gateway had checked the storefront's scopes. httpx resolves raw ``..`` itself, so these are
+    sent percent-encoded, which the gateway decodes like any server."""
+    reached: list[object] = []
+    for name in ("erp", "storefront", "shopify_intake"):
+        upstream = product.asgi[name]
+
+        async def recording(scope: dict[str, object], receive: object, send: object, app: Any = upstream) -> None:
+            if scope["type"] == "http":
+                reached.append(scope["path"])
+            await app(scope, receive, send)
+
+        product.registry.register_app(name, recording)  # type: ignore[arg-type]
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["storefront:read"], plan="internal")
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        auth = {"Authorization": f"Bearer {token}"}
+        climbing = await client.get("/storefront/v1/%2E%2E/%2e%2e/erp/v1/items/TSHIRT-BLK-M", headers=auth)
+        webhook = await client.post("/webhooks/shopify/%2e%2e/%2e%2e/erp/v1/items", content=b"{}")
+
+    for answer in (climbing, webhook):
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["code"] == "dot_segment_in_path"
+        assert answer.headers["content-type"].startswith("application/problem+json")
+    assert reached == []
+
+
 async def test_a_cookie_an_upstream_sets_goes_to_its_caller_and_never_into_another_request(
     product: EmbeddedProduct,
 ) -> None:
