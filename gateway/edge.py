@@ -10,6 +10,7 @@ path is answered by the app's own exception handlers, so a problem document look
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +35,7 @@ WEBHOOK_PATH_TEMPLATE = "/webhooks/{source}/{rest}"
 _PROXIED_METHODS = [HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE]
 _PROXIED = frozenset(method.value for method in _PROXIED_METHODS)
 _Answering = Callable[[IncomingCall], Awaitable[UpstreamAnswer]]
+_SLASHES, _RAW_SLASHES = re.compile("/{2,}"), re.compile(b"/{2,}")
 
 
 class ProxyEdge:
@@ -41,9 +43,10 @@ class ProxyEdge:
 
     It is installed as the Litestar app's ``asgi_handler``, which Litestar calls after it has put the app and a
     ``state`` into the scope and wrapped ``send`` with the ``before_send`` hooks (``X-Trace-Id``): the proxy path
-    keeps those. It skips what Litestar does from routing on: path normalisation (``//storefront/v1/x`` names no
-    API), ``root_path`` handling, per-route middleware and ``after_exception`` hooks (the gateway configures none;
-    anything that must see every request wraps this edge, as ``record_traffic`` does).
+    keeps those. Like Litestar, it reads runs of slashes as one (``//storefront/v1/x`` is a storefront call, and is
+    relayed as ``/storefront/v1/x``); it skips what Litestar does from routing on: ``root_path`` handling, per-route
+    middleware and ``after_exception`` hooks (the gateway configures none; anything that must see every request
+    wraps this edge, as ``record_traffic`` does).
     """
 
     def __init__(self, app: Litestar, routed: ASGIApp, *, max_body: int) -> None:
@@ -55,6 +58,9 @@ class ProxyEdge:
         if scope["type"] != ScopeType.HTTP or scope["method"] not in _PROXIED:
             await self._routed(scope, receive, send)
             return
+        if "//" in scope["path"]:  # runs of slashes are one, as Litestar routes them: judged and relayed alike
+            scope["path"] = _SLASHES.sub("/", scope["path"])
+            scope["raw_path"] = _RAW_SLASHES.sub(b"/", scope.get("raw_path") or scope["path"].encode())
         state: State = self._app.state
         policy: PolicyFile = state.policy
         # "/storefront/v1/availability" → ["", "storefront", "v1", "availability"]

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 
@@ -138,6 +139,33 @@ async def test_a_path_that_would_climb_out_of_its_api_is_refused_before_any_upst
         assert answer.json()["code"] == "dot_segment_in_path"
         assert answer.headers["content-type"].startswith("application/problem+json")
     assert reached == []
+
+
+async def test_runs_of_slashes_are_read_as_one_and_relayed_so(product: EmbeddedProduct) -> None:
+    """``//storefront/v1/...`` is a storefront call, judged and relayed as ``/storefront/v1/...``, as Litestar
+    would route it (it had been answered 503 'the route table changed' forever)."""
+    reached: list[object] = []
+    storefront = product.asgi["storefront"]
+
+    async def recording(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] == "http":
+            reached.append(scope["raw_path"])
+        await storefront(scope, receive, send)  # type: ignore[arg-type]
+
+    product.registry.register_app("storefront", recording)  # type: ignore[arg-type]
+    async with asgi_client(product.asgi["gateway"]) as client:
+        onboarded = await onboard(product.settings, scopes=["storefront:read"], plan="internal")
+        token = await fetch_token(client, onboarded.client_id, onboarded.client_secret)
+        auth = {"Authorization": f"Bearer {token}"}
+        answers = []
+        for raw in (b"//storefront/v1/availability", b"/storefront//v1///availability"):
+            url = httpx.URL(str(client.base_url)).copy_with(raw_path=raw + b"?sku=TSHIRT-BLK-M")
+            answers.append(await client.send(client.build_request("GET", url, headers=auth)))
+
+    assert reached == [b"/storefront/v1/availability"] * 2
+    for answer in answers:
+        assert answer.json()["code"] == "unknown_sku", answer.text  # the storefront's own answer (nothing seeded)
+        assert "ratelimit" in answer.headers, "the storefront's policy chain ran"
 
 
 async def test_a_cookie_an_upstream_sets_goes_to_its_caller_and_never_into_another_request(
