@@ -192,11 +192,18 @@ async def forward(
         *identity,
     ]
     headers += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in forwarded]
-    content = call.stream() if call.streams() else await call.body()
+    streams = call.streams()
+    content = call.stream() if streams else await call.body()
     await bulkhead.enter()
     try:
         upstream = await clients.send_streaming(
-            route.upstream, call.method, call.raw_target(), headers=headers, content=content, time_limit=route.timeout
+            route.upstream,
+            call.method,
+            call.raw_target(),
+            headers=headers,
+            content=content,
+            time_limit=route.timeout,
+            cut_by_caller=(lambda: call.refusal is not None) if streams else None,
         )
     except BaseException as failure:
         bulkhead.leave()

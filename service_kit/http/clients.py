@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 
 import httpx
 from opentelemetry import propagate, trace
@@ -10,7 +10,7 @@ from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
 
 from service_kit.http.registry import ServiceRegistry
 from service_kit.http.relay_targets import relayed_url
-from service_kit.http.resilience import CircuitBreaker, ResilientTransport
+from service_kit.http.resilience import CUT_BY_CALLER, CircuitBreaker, ResilientTransport
 from service_kit.settings import HttpClientSettings
 
 __all__ = ["ServiceClients", "StatelessClient", "TracedTransport"]
@@ -109,6 +109,7 @@ class ServiceClients:
         headers: list[tuple[bytes, bytes]],
         content: bytes | AsyncIterable[bytes],
         time_limit: float,
+        cut_by_caller: Callable[[], bool] | None = None,
     ) -> httpx.Response:
         """``target`` (path and query, already encoded) sent to ``upstream`` through the same transport as its
         client's requests (trace context, retries, circuit breaker, pool), and the answer's head; its body streams
@@ -117,13 +118,18 @@ class ServiceClients:
         For relaying a request as it came (the gateway's proxy hop): it skips what ``AsyncClient.send`` adds per
         request (URL merging, cookies, auth and redirect flows, hooks), which a relay never uses and which cost
         about a tenth of each proxied call's CPU. ``time_limit`` bounds each phase (connect, write, read, pool).
+        ``cut_by_caller`` says whether a streamed ``content`` was stopped on the caller's side, which the upstream's
+        circuit breaker then does not count as the upstream failing.
         """
         if (base_url := self._base_urls.get(upstream)) is None:
             base_url = self._base_urls[upstream] = self.get(upstream).base_url
         if (timeouts := self._timeouts.get(time_limit)) is None:
             timeouts = self._timeouts[time_limit] = httpx.Timeout(time_limit).as_dict()
+        extensions: dict[str, object] = {"timeout": timeouts}
+        if cut_by_caller is not None:
+            extensions[CUT_BY_CALLER] = cut_by_caller
         request = httpx.Request(
-            method, relayed_url(base_url, target), headers=headers, content=content, extensions={"timeout": timeouts}
+            method, relayed_url(base_url, target), headers=headers, content=content, extensions=extensions
         )
         return await self._transports[upstream].handle_async_request(request)
 

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 
 import httpx
 
-__all__ = ["IDEMPOTENT_METHODS", "CircuitBreaker", "CircuitOpenError", "ResilientTransport"]
+__all__ = ["CUT_BY_CALLER", "IDEMPOTENT_METHODS", "CircuitBreaker", "CircuitOpenError", "ResilientTransport"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+CUT_BY_CALLER = "omnigate.cut_by_caller"
+"""Request extension: a callable saying whether the request's streamed body was stopped by its own caller (too
+large, or abandoned), whose failed send then counts against no upstream."""
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 
 
@@ -71,6 +74,11 @@ class CircuitBreaker:
         self._opened_at = None
         self._trial_in_flight = False
 
+    def release_trial(self) -> None:
+        """The attempt ended without telling anything about the upstream (the caller went away or cut its own
+        body): it counts for neither side, and a half-open circuit may try again."""
+        self._trial_in_flight = False
+
     def record_failure(self) -> None:
         self._trial_in_flight = False
         self._failures += 1
@@ -116,9 +124,15 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     self._breaker.record_failure()
                     raise
             except httpx.TransportError:
+                if _cut_by_caller(request):
+                    self._breaker.release_trial()
+                    raise
                 if last or not idempotent:
                     self._breaker.record_failure()
                     raise
+            except BaseException:  # cancelled, or the request's own body failing: nothing learnt of the upstream
+                self._breaker.release_trial()
+                raise
             else:
                 if response.status_code not in RETRYABLE_STATUSES:
                     self._breaker.record_success()
@@ -132,6 +146,13 @@ class ResilientTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _cut_by_caller(request: httpx.Request) -> bool:
+    """Whether the request's body was stopped on its caller's side (``CUT_BY_CALLER``), so a failed send is
+    not the upstream's fault."""
+    cut = request.extensions.get(CUT_BY_CALLER)
+    return cut is not None and bool(cut())
 
 
 def _is_retryable(request: httpx.Request) -> bool:

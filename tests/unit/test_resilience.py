@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
-from service_kit.http.resilience import CircuitBreaker, CircuitOpenError, ResilientTransport
+from service_kit.http.resilience import CUT_BY_CALLER, CircuitBreaker, CircuitOpenError, ResilientTransport
 
 
 def flaky_upstream(failures: int, status: int = 503) -> tuple[httpx.MockTransport, list[str]]:
@@ -103,3 +105,42 @@ async def test_post_is_retried_when_the_connection_never_opened() -> None:
 
     assert response.status_code == 201
     assert attempts == ["POST", "POST"]
+
+
+def failing_send(error: BaseException) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    return httpx.MockTransport(handle)
+
+
+async def test_a_send_its_own_caller_cut_short_counts_against_no_upstream() -> None:
+    """The gateway stops a streamed body past its limit (or abandoned): the write fails, but the upstream did
+    nothing wrong, and enough such callers must not open its circuit for everyone."""
+    breaker = CircuitBreaker(failure_threshold=2, reset_timeout=60)
+    resilient = ResilientTransport(failing_send(httpx.WriteError("body stopped")), upstream="erp", breaker=breaker)
+    for _ in range(3):
+        request = httpx.Request("PUT", "http://erp/erp/v1/items/A", extensions={CUT_BY_CALLER: lambda: True})
+        with pytest.raises(httpx.WriteError):
+            await resilient.handle_async_request(request)
+    assert breaker.state == "closed"
+
+    for _ in range(2):  # the same failure with the caller's body intact is the upstream's
+        with pytest.raises(httpx.WriteError):
+            await resilient.handle_async_request(httpx.Request("POST", "http://erp/erp/v1/sales-orders"))
+    assert breaker.state == "open"
+
+
+async def test_a_half_open_trial_the_caller_abandons_lets_the_next_call_try() -> None:
+    breaker = CircuitBreaker(failure_threshold=1, reset_timeout=0)
+    breaker.record_failure()
+    assert breaker.state == "half_open"
+    abandoned = ResilientTransport(failing_send(asyncio.CancelledError()), upstream="erp", breaker=breaker)
+    with pytest.raises(asyncio.CancelledError):
+        await abandoned.handle_async_request(httpx.Request("GET", "http://erp/erp/v1/items"))
+
+    upstream, _calls = flaky_upstream(failures=0)
+    async with client(upstream, breaker) as http:
+        answer = await http.get("/erp/v1/items")
+    assert answer.status_code == 200, "the trial was freed, not left in flight for ever"
+    assert breaker.state == "closed"
